@@ -121,6 +121,3 @@ def main(argv=None) -> int:
         print(f"dataopt: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("dataopt: interrupted (finished work is kept; run the same command to resume)", file=sys.stderr); return 130
-
-# %% ../nbs/06_cli.ipynb #c009
-if __name__ == "__main__": sys.exit(main())

@@ -6,7 +6,8 @@ from dataopt import reproduce as rp
 from dataopt.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-DATAOPT = [sys.executable, "-m", "dataopt.cli"] if not shutil.which("dataopt") else [shutil.which("dataopt")]
+_SCRIPT = Path(sys.executable).with_name("dataopt")   # the console script of the interpreter running the tests
+DATAOPT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "import sys; from dataopt.cli import main; sys.exit(main())"]
 
 
 def run_cli(*args, env=None, cwd=ROOT):
