@@ -173,11 +173,11 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
             if cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
             xm, t, extra = apply_batch_transform(batch_transform, x, y, model, cfg.num_classes)
             out = model(xm)
-            loss = soft_cross_entropy(out, t if batch_transform is not None else y)
+            loss = soft_cross_entropy(out, t)
             if extra is not None: loss = loss + extra
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             tot += float(loss.detach()) * len(y); n += len(y)
-            correct += int((out.argmax(1) == t.argmax(1) if t.ndim == 2 else out.argmax(1) == y).sum()) if batch_transform is not None else int((out.argmax(1) == y).sum())
+            correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())   # mixed: the dominant label
             bar.set_postfix(loss=f"{tot / n:.3f}")
             step += 1
             if max_steps is not None and step >= max_steps: break
