@@ -14,7 +14,7 @@ from . import reproduce as rp
 __all__ = ['BENCHMARKS', 'bench_core', 'run_benchmark', 'main']
 
 # %% ../nbs/06_cli.ipynb #c004
-BENCHMARKS = {"core": "dataopt.cli:bench_core"}
+BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix"}
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:
     for _ in range(warmup): fn()

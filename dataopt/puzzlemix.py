@@ -14,7 +14,7 @@ from .core import check_positive
 # %% auto #0
 __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_phi', 'label_values', 'log_prior', 'MaskProblem',
            'cut_one', 'solve_masks', 'brute_force_masks', 'grid_cost', 'masked_transport', 'transport_regions',
-           'mix_images', 'mix_targets', 'PuzzleMix']
+           'mix_images', 'mix_targets', 'PuzzleMix', 'bench_puzzlemix']
 
 # %% ../nbs/30_puzzlemix.ipynb #c005
 def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
@@ -288,3 +288,59 @@ class PuzzleMix:
         ratio = z.flatten(1).mean(1)
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd)
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)
+
+# %% ../nbs/30_puzzlemix.ipynb #c035
+def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto", threads: int | None = None) -> dict:
+    "Masked transport vs exact assignment, Puzzle Mix step / vanilla step, and graph-cut ms per sample."
+    import time
+    from scipy.optimize import linear_sum_assignment
+    from dataopt.core import get_device, set_threads
+    from dataopt.data import load_cifar10, BatchLoader
+    from dataopt.models import create_model
+    from dataopt.train import soft_cross_entropy
+    dev = get_device(device)
+    if dev.type == "cpu": set_threads(threads)
+    torch.manual_seed(0)
+    x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
+    from dataopt.core import DataoptError
+    from dataopt.train import train_vanilla
+    try:   # realistic saliency needs a trained classifier: the small-scale vanilla one when it is cached
+        model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
+    except DataoptError:
+        model, trained = create_model("preactresnet18", 10).to(dev), False
+    model = model.to(memory_format=torch.contiguous_format)
+    out = {"transport": {}, "cut_ms": {}, "trained_saliency": trained}
+    print(f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
+    for grid in (4, 8, 16):
+        s, _, _ = input_saliency(model.eval(), x, y, grid)
+        pix = (x * torch.tensor((0.2470, 0.2435, 0.2616), device=dev).view(1, -1, 1, 1) + torch.tensor((0.4914, 0.4822, 0.4465), device=dev).view(1, -1, 1, 1)).clamp(0, 1)
+        perm = torch.randperm(batch_size, device=dev)
+        prob = MaskProblem(s, s[perm], pix, pix[perm], torch.distributions.Beta(1.0, 1.0).sample((batch_size,)))
+        t0 = time.perf_counter(); labels = solve_masks(prob); t_cut = time.perf_counter() - t0
+        z = prob.z[labels].flatten(1).to(dev)
+        C = 0.8 * grid_cost(grid, dev)[None] - s[perm].flatten(1)[:, :, None] * z[:, None, :]
+        t0 = time.perf_counter(); Pi, n_steps = masked_transport(C); t_ours = time.perf_counter() - t0
+        Cn = C.cpu().numpy()
+        t0 = time.perf_counter(); exact = [Cn[b][linear_sum_assignment(Cn[b])].sum() for b in range(batch_size)]; t_exact = time.perf_counter() - t0
+        gap = float(((Pi * C).sum((1, 2)).cpu() - torch.tensor(exact)).mean())
+        out["transport"][grid] = dict(ours_s=t_ours, exact_s=t_exact, speedup=t_exact / t_ours, mean_gap=gap, steps=n_steps)
+        out["cut_ms"][grid] = 1000 * t_cut / batch_size
+        print(f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  -> {t_exact / t_ours:5.2f}x, "
+              f"mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut {out['cut_ms'][grid]:.3f} ms/sample (pool)")
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    pm = PuzzleMix(10)
+    def step(transform):
+        opt.zero_grad(set_to_none=True)
+        xm, t = transform(x, y, model=model) if transform else (x, F.one_hot(y, 10).float())
+        soft_cross_entropy(model(xm), t).backward(); opt.step()
+        if dev.type == "cuda": torch.cuda.synchronize()
+    times = {}
+    for name, tf in (("vanilla", None), ("puzzlemix", pm), ("vanilla", None), ("puzzlemix", pm)):   # interleaved
+        step(tf); t0 = time.perf_counter()
+        for _ in range(steps): step(tf)
+        times.setdefault(name, []).append((time.perf_counter() - t0) / steps)
+    ratio = min(times["puzzlemix"]) / min(times["vanilla"])
+    out["step_ratio"] = ratio
+    print(f"  training step: Puzzle Mix {min(times['puzzlemix']) * 1e3:.0f} ms / vanilla {min(times['vanilla']) * 1e3:.0f} ms = {ratio:.2f}x")
+    return out

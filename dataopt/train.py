@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import cache_dir, config_key, atomic_torch_save, atomic_write_text, get_device, set_threads, seed_everything, check_choice, check_positive
+from .core import DataoptError, cache_dir, config_key, atomic_torch_save, atomic_write_text, get_device, set_threads, seed_everything, check_choice, check_positive
 from .data import BatchLoader
 from .models import create_model
 
@@ -132,8 +132,9 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 
 def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="auto", cache: bool = True,
         progress: bool = True, threads: int | None = None, max_steps: int | None = None,
-        stop_after_epoch: int | None = None, tag: str = "") -> TrainResult:
-    "Train `cfg.model` on `train_ds` (evaluating on `test_ds` each epoch), resuming or reusing a cached run."
+        stop_after_epoch: int | None = None, tag: str = "", load_only: bool = False) -> TrainResult:
+    """Train `cfg.model` on `train_ds` (evaluating on `test_ds` each epoch), resuming or reusing a cached run.
+    `load_only` returns the cached model and raises `DataoptError` instead of training when there is none."""
     if len(train_ds) < cfg.batch_size: raise ValueError(f"batch_size={cfg.batch_size} exceeds the {len(train_ds)} training samples")
     dev = get_device(device)
     if dev.type == "cpu": set_threads(threads)
@@ -149,6 +150,7 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         state = torch.load(final_p, map_location=dev, weights_only=False)
         model.load_state_dict(state["model"]); model.eval()
         return TrainResult(model, cfg, state["history"], key, True, final_p)
+    if load_only: raise DataoptError(f"no trained {cfg.model} cached for this config (looked for {final_p})")
 
     loader = BatchLoader(train_ds, cfg.batch_size, train=True, augment=cfg.augment, device=dev, seed=cfg.seed)
     test_loader = BatchLoader(test_ds, 500, train=False, device=dev) if test_ds is not None else None
@@ -171,11 +173,14 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
         for x, y in bar:
             if cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+            # gradients are cleared before the transform: a method that back-propagates a clean loss for its
+            # saliency (Puzzle Mix with λ_clean > 0) leaves those parameter gradients in place to be reused
+            opt.zero_grad(set_to_none=True)
             xm, t, extra = apply_batch_transform(batch_transform, x, y, model, cfg.num_classes)
             out = model(xm)
             loss = soft_cross_entropy(out, t)
             if extra is not None: loss = loss + extra
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            loss.backward(); opt.step(); sched.step()
             tot += float(loss.detach()) * len(y); n += len(y)
             correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())   # mixed: the dominant label
             bar.set_postfix(loss=f"{tot / n:.3f}")
