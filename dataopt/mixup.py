@@ -10,7 +10,7 @@ from torchvision.transforms import v2
 from .core import check_positive, check_choice
 
 # %% auto #0
-__all__ = ['METHODS', 'ManifoldMixup', 'make_mixup']
+__all__ = ['METHODS', 'ManifoldMixup', 'make_mixup', 'cutmix_mask']
 
 # %% ../nbs/31_mixup.ipynb #c004
 class ManifoldMixup:
@@ -52,3 +52,15 @@ def make_mixup(name: str, num_classes: int, alpha: float | None = None, **kw):
     if name == "manifold": return ManifoldMixup(num_classes, alpha=alpha or 2.0, **kw)
     from dataopt.puzzlemix import PuzzleMix
     return PuzzleMix(num_classes, alpha=alpha or 1.0, **kw)
+
+# %% ../nbs/31_mixup.ipynb #c009
+def cutmix_mask(lam: torch.Tensor, H: int, W: int, generator=None) -> torch.Tensor:
+    "Binary masks (B, H, W): 1 inside a random box of area ≈ λ·H·W per sample (clipped at the border)."
+    lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1)
+    B = len(lam)
+    rh, rw = (H * lam.sqrt()).round(), (W * lam.sqrt()).round()
+    cy, cx = torch.randint(0, H, (B,), generator=generator).float(), torch.randint(0, W, (B,), generator=generator).float()
+    y0, y1 = (cy - rh / 2).clamp(0, H), (cy + rh / 2).clamp(0, H)
+    x0, x1 = (cx - rw / 2).clamp(0, W), (cx + rw / 2).clamp(0, W)
+    r, c = torch.arange(H).view(1, H, 1), torch.arange(W).view(1, 1, W)
+    return ((r >= y0.view(B, 1, 1).floor()) & (r < y1.view(B, 1, 1).floor()) & (c >= x0.view(B, 1, 1).floor()) & (c < x1.view(B, 1, 1).floor())).float()

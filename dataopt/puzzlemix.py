@@ -14,7 +14,7 @@ from .core import check_positive
 # %% auto #0
 __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_phi', 'label_values', 'log_prior', 'MaskProblem',
            'cut_one', 'solve_masks', 'brute_force_masks', 'grid_cost', 'masked_transport', 'transport_regions',
-           'mix_images', 'mix_targets', 'PuzzleMix', 'bench_puzzlemix']
+           'mix_images', 'mix_targets', 'puzzle_mix', 'PuzzleMix', 'bench_puzzlemix']
 
 # %% ../nbs/30_puzzlemix.ipynb #c005
 def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
@@ -220,6 +220,23 @@ def mix_targets(y0, y1, ratio: torch.Tensor, num_classes: int) -> torch.Tensor:
     return (1 - r) * F.one_hot(y0, num_classes).float() + r * F.one_hot(y1, num_classes).float()
 
 # %% ../nbs/30_puzzlemix.ipynb #c026
+def puzzle_mix(x0, x1, s0, s1, lam, pixels0, pixels1, grid: int, n_labels=3, beta=1.2, gamma=0.5, eta=0.2, xi=0.8,
+               neigh_size=4, transport=True, workers=None) -> dict:
+    """Mix pairs (x0[b], x1[b]) with region saliencies s0, s1 (B, grid, grid), mixing weight(s) `lam`, and images in [0,1]
+    `pixels0/1` for the smoothness term. Returns dict(mixed, z, Pi0, Pi1, ratio)."""
+    B, dev = len(x0), x0.device
+    lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1).expand(B)
+    prob = MaskProblem(s0, s1, pixels0, pixels1, lam, n_labels, beta, gamma, eta, neigh_size)
+    z = prob.z[solve_masks(prob, workers)].to(dev)
+    Pi0 = Pi1 = None
+    if transport:
+        C = xi * grid_cost(grid, dev)[None]; zf = z.flatten(1)
+        costs = torch.cat([C - s0.flatten(1)[:, :, None] * (1 - zf)[:, None, :], C - s1.flatten(1)[:, :, None] * zf[:, None, :]])
+        plans, _ = masked_transport(costs)
+        Pi0, Pi1 = plans[:B], plans[B:]
+    return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
+
+# %% ../nbs/30_puzzlemix.ipynb #c028
 class PuzzleMix:
     "Puzzle Mix (Eq. 3.2–3.5, Alg. 1–2) as a batch transform: `(x, y, model=...) -> (mixed x, soft targets)`."
     needs_model = True
@@ -272,24 +289,14 @@ class PuzzleMix:
             delta = torch.rand(B, 1, 1, 1, generator=self.g).to(dev)
             x_in = x + delta * kappa / std
 
-        pixels = (x_in.detach() * std + mean).clamp(0, 1)
-        s0, s1 = s, s[perm]
-        prob = MaskProblem(s0, s1, pixels, pixels[perm], torch.full((B,), lam), self.n_labels, self.beta, self.gamma, self.eta, self.neigh_size)
-        z = prob.z[solve_masks(prob, self.workers)].to(dev)                        # (B, g, g)
-        Pi0 = Pi1 = None
-        if self.transport:
-            C = self.xi * grid_cost(grid, dev)[None]
-            zf = z.flatten(1)
-            costs = torch.cat([C - s0.flatten(1)[:, :, None] * (1 - zf)[:, None, :], C - s1.flatten(1)[:, :, None] * zf[:, None, :]])
-            plans, _ = masked_transport(costs)
-            Pi0, Pi1 = plans[:B], plans[B:]
-        xd = x_in.detach()
-        mixed = mix_images(xd, xd[perm], z, Pi0, Pi1)
-        ratio = z.flatten(1).mean(1)
+        pixels, xd = (x_in.detach() * std + mean).clamp(0, 1), x_in.detach()
+        r = puzzle_mix(xd, xd[perm], s, s[perm], lam, pixels, pixels[perm], grid, self.n_labels, self.beta, self.gamma,
+                       self.eta, self.xi, self.neigh_size, self.transport, self.workers)
+        z, Pi0, Pi1, mixed, ratio = r["z"], r["Pi0"], r["Pi1"], r["mixed"], r["ratio"]
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd)
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)
 
-# %% ../nbs/30_puzzlemix.ipynb #c035
+# %% ../nbs/30_puzzlemix.ipynb #c037
 def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto", threads: int | None = None) -> dict:
     "Masked transport vs exact assignment, Puzzle Mix step / vanilla step, and graph-cut ms per sample."
     import time

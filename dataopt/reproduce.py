@@ -12,9 +12,9 @@ from .core import (SCALES, DataoptError, check_choice, config_key, atomic_path, 
 import dataopt
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'Experiment', 'chapter_key', 'select', 'find_nbs',
-           'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment', 'load_manifests',
-           'artefact_rows', 'write_report', 'reproduce']
+__all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATIONS', 'Experiment', 'chapter_key', 'select',
+           'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
+           'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
 # %% ../nbs/05_reproduce.ipynb #c004
 @dataclass(frozen=True)
@@ -36,9 +36,13 @@ CHAPTER_ISSUE = {"ch3": 4, "ch4": 5, "ch5": 6, "ch6": 7, "ch7": 8, "ch8": 9}
 EXPERIMENTS: list[Experiment] = [
     Experiment("vanilla", "core", "experiments/00_vanilla_classifier.ipynb", produces=(), needs=("cifar10",),
                minutes=(1, 25, None), description="Vanilla PreActResNet18 on CIFAR-10: the classifier chapters 3–5 reuse"),
+    Experiment("puzzlemix_figures", "ch3", "experiments/30_puzzlemix_figures.ipynb",
+               produces=("figure 3.1", "figure 3.2", "figure 3.3", "figure 3.5"), needs=("cifar10",), minutes=(1, 3, None),
+               description="Puzzle Mix on real images with the vanilla classifier: Fig. 3.1, 3.2 (a)-(e), 3.3, 3.5"),
 ]
 
 PAPER_ONLY: dict[str, str] = {}     # artefact id -> why only paper scale can make it (filled by chapter issues)
+ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate"}
 
 def chapter_key(name: str) -> str:
     "Normalise a chapter name: '3', 'ch3', 'chapter3' -> 'ch3'; 'core' stays."
@@ -189,6 +193,7 @@ def artefact_rows(out_root="figures") -> list[dict]:
         if aid in done:
             d = done[aid]; status = f"regenerated ({d['scale']})"
         elif aid in PAPER_ONLY: status = f"paper-only: {PAPER_ONLY[aid]}"
+        elif aid in ILLUSTRATIONS: status = f"illustration: {ILLUSTRATIONS[aid]}"
         else: status = f"not yet (issue #{CHAPTER_ISSUE[f'ch{ch}']})"
         rows.append(dict(id=aid, kind=kind, number=num, chapter=ch, title=title, status=status,
                          numbers=has_numbers, entry=done.get(aid)))
@@ -223,7 +228,8 @@ def write_report(out_root="figures", path=None) -> Path:
          "presented as the full dataset.", "",
          f"**Status:** {n_tr} of {n_t} numbered tables with numbers and {n_fr} of {sum(r['kind'] == 'figure' for r in rows)} "
          "figures of chapters 3–8 regenerated.", ""]
-    other = {k: v for k, v in done.items() if not re.fullmatch(r"(table|figure) \d+\.\d+", k)}
+    thesis_ids = re.compile(r"(table|figure) \d+\.\d+")
+    other = {k: v for k, v in done.items() if not thesis_ids.match(k)}    # 'figure 3.2 values' goes with figure 3.2
     if other:
         L += ["## Foundation and other outputs", ""]
         for aid, e in other.items():
@@ -254,6 +260,11 @@ def write_report(out_root="figures", path=None) -> Path:
         for r in figs:
             e = r["entry"]; rel = os.path.relpath(e["dir"], path.parent)
             L.append(f"### Figure {r['number']} ({e['scale']})\n\n" + "".join(f"![figure {r['number']}]({rel}/{f})\n" for f in e["files"] if f.endswith(".png")))
+            if e.get("setting"): L.append(f"Our setting: {e['setting']}.\n")
+            if e.get("note"): L.append(f"_{e['note']}_\n")
+            for k, extra in done.items():          # data behind the figure, e.g. 'figure 3.2 values'
+                if k.startswith(r["id"] + " "):
+                    L += [(extra["dir"] / f).read_text().replace("### ", "#### ") + "\n" for f in extra["files"] if f.endswith(".md")]
     return atomic_write_text(path, "\n".join(L) + "\n")
 
 # %% ../nbs/05_reproduce.ipynb #c020
