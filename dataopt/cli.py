@@ -108,6 +108,11 @@ def _cmd_reproduce(a) -> int:
 
 def main(argv=None) -> int:
     "Entry point of the `dataopt` console script."
+    import signal
+    def _terminate(signum, frame): raise KeyboardInterrupt   # `kill` cleans up like Ctrl-C: no half-written outputs
+    if hasattr(signal, "SIGTERM"):
+        try: signal.signal(signal.SIGTERM, _terminate)
+        except ValueError: pass                                 # not the main thread (e.g. called from a test runner)
     try:
         a = _parser().parse_args(argv)
         if a.cmd == "reproduce": return _cmd_reproduce(a)

@@ -5,7 +5,6 @@
 # %% ../nbs/30_puzzlemix.ipynb #c003
 from __future__ import annotations
 import math, os
-from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -140,16 +139,31 @@ def cut_one(node_costs: np.ndarray, beta: float, z: np.ndarray, algorithm: str =
 
 _POOL: dict = {}
 
-def _pool(workers: int | None):
-    n = workers or os.cpu_count() or 1
-    if n not in _POOL: _POOL[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="gco")
-    return _POOL[n]
+def _cut_slice(node_costs, beta, z, algorithm):
+    return np.stack([cut_one(nc, beta, z, algorithm) for nc in node_costs])
+
+def _ignore_interrupts():   # the parent handles Ctrl-C / shutdown; workers just stop with it, without tracebacks
+    import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def _pool(workers: int):
+    if workers not in _POOL:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        # spawn: a fresh interpreter that never inherited torch's thread pools (fork after they start is unsafe)
+        from dataopt.puzzlemix import _ignore_interrupts as init   # by module path, importable in the workers
+        _POOL[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init)
+    return _POOL[workers]
 
 def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str = "swap") -> torch.Tensor:
-    "Integer labels (B, g, g) minimising Eq. 3.4 for every sample, cuts run in a worker pool."
+    "Integer labels (B, g, g) minimising Eq. 3.4 for every sample; slices of the batch are cut in parallel worker processes."
     nc = problem.node_costs().double().numpy(); z = problem.z.double().numpy()
-    jobs = [_pool(workers).submit(cut_one, nc[b], problem.beta, z, algorithm) for b in range(nc.shape[0])]
-    return torch.from_numpy(np.stack([j.result() for j in jobs])).long()
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(nc) < 2 * workers:   # a handful of tiny cuts: not worth the round trip
+        return torch.from_numpy(_cut_slice(nc, problem.beta, z, algorithm)).long()
+    from dataopt.puzzlemix import _cut_slice as work   # by module path, so spawned workers can import it
+    slices = np.array_split(np.arange(len(nc)), workers)
+    jobs = [_pool(workers).submit(work, nc[idx], problem.beta, z, algorithm) for idx in slices]
+    return torch.from_numpy(np.concatenate([j.result() for j in jobs])).long()
 
 # %% ../nbs/30_puzzlemix.ipynb #c016
 def brute_force_masks(problem: MaskProblem) -> tuple[torch.Tensor, torch.Tensor]:

@@ -39,6 +39,9 @@ EXPERIMENTS: list[Experiment] = [
     Experiment("puzzlemix_figures", "ch3", "experiments/30_puzzlemix_figures.ipynb",
                produces=("figure 3.1", "figure 3.2", "figure 3.3", "figure 3.5"), needs=("cifar10",), minutes=(1, 3, None),
                description="Puzzle Mix on real images with the vanilla classifier: Fig. 3.1, 3.2 (a)-(e), 3.3, 3.5"),
+    Experiment("puzzlemix_tables", "ch3", "experiments/31_puzzlemix_tables.ipynb", produces=("table 3.3", "table 3.8"),
+               needs=("cifar10",), minutes=(1, 28, None),
+               description="Vanilla, Input, Manifold, CutMix and Puzzle Mix (+half, adv, binary, mask only) trained under one protocol: Tables 3.3, 3.8"),
 ]
 
 PAPER_ONLY: dict[str, str] = {}     # artefact id -> why only paper scale can make it (filled by chapter issues)
