@@ -150,8 +150,13 @@ def _pool(workers: int):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         # spawn: a fresh interpreter that never inherited torch's thread pools (fork after they start is unsafe)
+        from multiprocessing.util import Finalize
         from dataopt.puzzlemix import _ignore_interrupts as init   # by module path, importable in the workers
-        _POOL[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init)
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init)
+        # shut the workers down before multiprocessing joins a process's children at exit: without this a
+        # process that is itself a multiprocessing worker (a DataLoader worker, a test runner's) waits forever
+        Finalize(ex, ex.shutdown, kwargs=dict(wait=True, cancel_futures=True), exitpriority=100)
+        _POOL[workers] = ex
     return _POOL[workers]
 
 def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str = "swap") -> torch.Tensor:
