@@ -113,7 +113,7 @@ class BatchAugment:
         x = xp.gather(2, rows[:, None, :, None].expand(B, C, H, W + 2 * p))
         return x.gather(3, cols[:, None, None, :].expand(B, C, H, W))
 
-# %% ../nbs/01_data.ipynb #c014
+# %% ../nbs/01_data.ipynb #c015
 class BatchLoader:
     "Minibatches of a `ImageArrayDataset` (or uint8 image/label tensors), shuffled per `epoch` with `seed`."
     def __init__(self, dataset, batch_size: int = 128, train: bool = True, augment: bool | None = None,
@@ -142,7 +142,7 @@ class BatchLoader:
             if self.augment: xb = self.augment(xb, g)
             yield self.normalize(xb), self.y[idx].to(self.device)
 
-# %% ../nbs/01_data.ipynb #c017
+# %% ../nbs/01_data.ipynb #c018
 def load_digits_dataset(split: str = "train", test_fraction: float = 0.25, seed: int = 0) -> ImageArrayDataset:
     "sklearn's 8x8 digits (1,797 real images) as a 3-channel 8x8 image dataset, split reproducibly."
     check_choice("split", split, ("train", "test", "all"))

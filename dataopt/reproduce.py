@@ -112,7 +112,8 @@ def notebook_code(path) -> str:
 def stamp_key(nb_path, params: dict) -> str:
     "Digest of the notebook's code, the dataopt sources it depends on, `params` and the package version."
     code = notebook_code(nb_path)
-    deps = {p.name: p.read_text() for p in _module_closure(_imported_dataopt_modules(code))}
+    # nbdev's "# %% ../nbs/x.ipynb #cell" markers move when a test cell is added: they are not code
+    deps = {p.name: re.sub(r"(?m)^# %% .*$", "", p.read_text()) for p in _module_closure(_imported_dataopt_modules(code))}
     return config_key(code, deps, params, dataopt.__version__, n=24)
 
 # %% ../nbs/05_reproduce.ipynb #c012
