@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from .core import check_positive
 
 # %% auto #0
-__all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_force', 'mix_outputs', 'mix_targets', 'CoMixup']
+__all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_force', 'mix_outputs', 'mix_targets', 'CoMixup',
+           'bench_comixup']
 
 # %% ../nbs/40_comixup.ipynb #1417fb3c
 def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8) -> torch.Tensor:
@@ -214,3 +215,53 @@ class CoMixup:
             labels_all.append(lab)
         self.last = dict(parts=parts, labels=labels_all, saliency=s_blocks.detach(), saliency_pixels=s_pix)
         return torch.cat(xs), torch.cat(ts)
+
+# %% ../nbs/40_comixup.ipynb #e0ef5c8d
+def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto", threads: int | None = None) -> dict:
+    "Co-Mixup batch time / vanilla step, / Puzzle Mix batch, and Algorithm 3's scaling with worker processes."
+    import time
+    from dataopt.core import get_device, set_threads, DataoptError
+    from dataopt.data import load_cifar10, BatchLoader
+    from dataopt.models import create_model
+    from dataopt.train import soft_cross_entropy, train_vanilla
+    from dataopt.puzzlemix import PuzzleMix, _pool
+    dev = get_device(device)
+    if dev.type == "cpu": set_threads(threads)
+    torch.manual_seed(0)
+    x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
+    try: model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
+    except DataoptError: model, trained = create_model("preactresnet18", 10).to(dev), False
+    model = model.to(memory_format=torch.contiguous_format).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    cm = CoMixup(10, generator=torch.Generator().manual_seed(0)); pm = PuzzleMix(10, generator=torch.Generator().manual_seed(0))
+    def vanilla():
+        opt.zero_grad(set_to_none=True); soft_cross_entropy(model(x), F.one_hot(y, 10).float()).backward(); opt.step()
+    def best(fn):
+        fn(); ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter(); fn()
+            if dev.type == "cuda": torch.cuda.synchronize()
+            ts.append(time.perf_counter() - t0)
+        return min(ts)
+    print(f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
+    t_v, t_cm, t_pm = best(vanilla), best(lambda: cm(x, y, model=model)), best(lambda: pm(x, y, model=model))
+    out = dict(vanilla_step_ms=1e3 * t_v, comixup_ms=1e3 * t_cm, puzzlemix_ms=1e3 * t_pm,
+               comixup_over_vanilla=t_cm / t_v, comixup_over_puzzlemix=t_cm / t_pm, workers={})
+    print(f"  Co-Mixup batch {t_cm * 1e3:.0f} ms = {t_cm / t_v:.2f}x a vanilla training step ({t_v * 1e3:.0f} ms), "
+          f"{t_cm / t_pm:.2f}x a Puzzle Mix batch ({t_pm * 1e3:.0f} ms)")
+    L = cm.last   # the optimisation alone, on the partitions of the last call, by number of worker processes
+    s = L["saliency"].cpu().double()
+    jobs = []
+    for i, p in enumerate(L["parts"]):
+        lam = np.random.default_rng(i).dirichlet(np.full(len(p), cm.alpha), size=len(p))
+        jobs.append((-s[p].flatten(1).numpy(), np.log(lam), compatibility(L["saliency_pixels"][p], cm.omega).double().numpy(),
+                     cm.grid, cm.beta, cm.gamma, cm.eta, cm.tau, cm.iters, i))
+    from dataopt.comixup import _solve_slice as work                                     # by module path for spawned workers
+    for w in (1, 2, 4):
+        def solve():
+            if w == 1: return work(jobs)
+            chunks = [c for c in np.array_split(np.arange(len(jobs)), min(w, len(jobs))) if len(c)]
+            return [r for f in [_pool(w).submit(work, [jobs[i] for i in c]) for c in chunks] for r in f.result()]
+        t = best(solve); out["workers"][w] = 1e3 * t
+        print(f"  Algorithm 3 on {len(jobs)} partitions, {w} worker process{'es' if w > 1 else ''}: {t * 1e3:.0f} ms")
+    return out

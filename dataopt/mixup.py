@@ -75,17 +75,20 @@ class AugMix:
         jsd = sum(F.kl_div(log_m, pi, reduction="batchmean") for pi in p) / 3
         return ce + self.jsd_weight * jsd
 
-# %% ../nbs/31_mixup.ipynb #e633033c
-METHODS = ("vanilla", "input", "manifold", "cutmix", "augmix", "puzzlemix")
+# %% ../nbs/31_mixup.ipynb #69efb65a
+METHODS = ("vanilla", "input", "manifold", "cutmix", "augmix", "puzzlemix", "comixup")
 
 def make_mixup(name: str, num_classes: int, alpha: float | None = None, **kw):
-    "A batch transform by name: 'vanilla' (None), 'input', 'manifold', 'cutmix', 'augmix' or 'puzzlemix' (kwargs go to its class)."
+    "A batch transform by name: 'vanilla' (None), 'input', 'manifold', 'cutmix', 'augmix', 'puzzlemix' or 'comixup' (kwargs go to its class)."
     check_choice("name", name, METHODS)
     if name == "vanilla": return None
     if name == "input": return v2.MixUp(alpha=alpha or 1.0, num_classes=num_classes)
     if name == "cutmix": return v2.CutMix(alpha=alpha or 1.0, num_classes=num_classes)
     if name == "manifold": return ManifoldMixup(num_classes, alpha=alpha or 2.0, **kw)
     if name == "augmix": return AugMix(num_classes, alpha=alpha or 1.0, **kw)
+    if name == "comixup":
+        from dataopt.comixup import CoMixup
+        return CoMixup(num_classes, alpha=alpha or 2.0, **kw)
     from dataopt.puzzlemix import PuzzleMix
     return PuzzleMix(num_classes, alpha=alpha or 1.0, **kw)
 
