@@ -13,7 +13,7 @@ from . import reproduce as rp
 # %% auto #0
 __all__ = ['BENCHMARKS', 'bench_core', 'run_benchmark', 'main']
 
-# %% ../nbs/06_cli.ipynb #e1f58575
+# %% ../nbs/06_cli.ipynb #4de6c508
 BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup"}
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:

@@ -216,7 +216,7 @@ class CoMixup:
         self.last = dict(parts=parts, labels=labels_all, saliency=s_blocks.detach(), saliency_pixels=s_pix)
         return torch.cat(xs), torch.cat(ts)
 
-# %% ../nbs/40_comixup.ipynb #e0ef5c8d
+# %% ../nbs/40_comixup.ipynb #d800a530
 def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto", threads: int | None = None) -> dict:
     "Co-Mixup batch time / vanilla step, / Puzzle Mix batch, and Algorithm 3's scaling with worker processes."
     import time

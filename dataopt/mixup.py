@@ -75,7 +75,7 @@ class AugMix:
         jsd = sum(F.kl_div(log_m, pi, reduction="batchmean") for pi in p) / 3
         return ce + self.jsd_weight * jsd
 
-# %% ../nbs/31_mixup.ipynb #69efb65a
+# %% ../nbs/31_mixup.ipynb #b665403f
 METHODS = ("vanilla", "input", "manifold", "cutmix", "augmix", "puzzlemix", "comixup")
 
 def make_mixup(name: str, num_classes: int, alpha: float | None = None, **kw):

@@ -9,7 +9,7 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MODELS', 'PreActBlock', 'PreActResNet', 'preactresnet18', 'WideBasic', 'WideResNet', 'wrn28_10', 'ConvNet',
+__all__ = ['MODELS', 'PreActBlock', 'PreActResNet', 'preactresnet18', 'WideBasic', 'WideResNet', 'wrn28_10', 'wrn16_8', 'ConvNet',
            'SmallCNN', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb65735b
@@ -51,7 +51,7 @@ class PreActResNet(nn.Module):
 
 def preactresnet18(num_classes=10, **kw): return PreActResNet((2, 2, 2, 2), num_classes, **kw)
 
-# %% ../nbs/02_models.ipynb #c5c1e677
+# %% ../nbs/02_models.ipynb #974a2f80
 class WideBasic(nn.Module):
     "Wide-ResNet pre-activation block with optional dropout between the convolutions."
     def __init__(self, cin, cout, stride, dropout=0.0):
@@ -84,6 +84,7 @@ class WideResNet(nn.Module):
     def forward(self, x): return self.head(self.features(x))
 
 def wrn28_10(num_classes=100, **kw): return WideResNet(28, 10, num_classes, **kw)
+def wrn16_8(num_classes=100, widen=8, **kw): return WideResNet(16, widen, num_classes, **kw)
 
 # %% ../nbs/02_models.ipynb #da62dd3a
 class ConvNet(nn.Module):
@@ -111,7 +112,7 @@ class SmallCNN(nn.Module):
     def features(self, x): return self.body(x).flatten(1)
     def forward(self, x): return self.head(self.features(x))
 
-# %% ../nbs/02_models.ipynb #3a8c6238
+# %% ../nbs/02_models.ipynb #f78780da
 def _resnet50(num_classes=1000, **kw):
     import torchvision
     m = torchvision.models.resnet50(weights=None, num_classes=num_classes, **kw)
@@ -120,7 +121,7 @@ def _resnet50(num_classes=1000, **kw):
     m.stages = [m.layer1, m.layer2, m.layer3, m.layer4]   # a plain list (no duplicate state-dict keys): where manifold mixup hooks
     return m
 
-MODELS = {"preactresnet18": preactresnet18, "wrn28_10": wrn28_10, "resnet50": _resnet50,
+MODELS = {"preactresnet18": preactresnet18, "wrn28_10": wrn28_10, "wrn16_8": wrn16_8, "resnet50": _resnet50,
           "convnet3": lambda num_classes=10, **kw: ConvNet(num_classes, depth=3, **kw),
           "convnet4": lambda num_classes=10, **kw: ConvNet(num_classes, depth=4, **kw),
           "small_cnn": SmallCNN}
