@@ -10,14 +10,27 @@ from torchvision.transforms import v2
 from .core import check_positive, check_choice
 
 # %% auto #0
-__all__ = ['METHODS', 'ManifoldMixup', 'AugMix', 'make_mixup', 'cutmix_mask']
+__all__ = ['METHODS', 'dirichlet_weights', 'shuffles', 'ManifoldMixup', 'AugMix', 'make_mixup', 'cutmix_mask', 'MultiMixup']
 
-# %% ../nbs/31_mixup.ipynb #e8448657
+# %% ../nbs/31_mixup.ipynb #81516e45
+def dirichlet_weights(k: int, alpha: float, generator: torch.Generator) -> list[float]:
+    "Mixing weights λ ~ Dir(α, …, α) over `k` inputs, reproducible from `generator`."
+    import numpy as np
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+    return [float(v) for v in np.random.default_rng(seed).dirichlet(np.full(k, float(alpha)))]
+
+def shuffles(n: int, k: int, generator: torch.Generator) -> list[torch.Tensor]:
+    "The identity and `k` − 1 random permutations of `n` samples: the inputs of a `k`-input mixup."
+    return [torch.arange(n)] + [torch.randperm(n, generator=generator) for _ in range(k - 1)]
+
 class ManifoldMixup:
-    "Manifold mixup (Verma et al. 2019): h = λ f_k(x) + (1 − λ) f_k(x[π]) at a random layer k of `model.stages` (k = 0: the input)."
+    """Manifold mixup (Verma et al. 2019): h = λ f_k(x) + (1 − λ) f_k(x[π]) at a random layer k of `model.stages` (k = 0:
+    the input). `inputs` > 2 mixes that many (Table 4.4): weights λ ~ Dir(α, …, α) over x and `inputs` − 1 shuffles."""
     needs_model = True
-    def __init__(self, num_classes: int, alpha: float = 2.0, layers=(0, 1, 2), generator=None):
+    def __init__(self, num_classes: int, alpha: float = 2.0, layers=(0, 1, 2), inputs: int = 2, generator=None):
         self.num_classes, self.alpha, self.layers = num_classes, check_positive("alpha", alpha), tuple(layers)
+        if int(inputs) < 2: raise ValueError(f"inputs must be at least 2, got {inputs}")
+        self.inputs = int(inputs)
         self.g = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
         self._handle = None; self.last = {}
 
@@ -26,17 +39,23 @@ class ManifoldMixup:
         if len(x) < 2: raise ValueError("x must hold at least 2 samples to mix (got a batch of 1)")
         if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
         k = self.layers[int(torch.randint(len(self.layers), (1,), generator=self.g))]
-        lam = float(torch.distributions.Beta(self.alpha, self.alpha).sample())
-        perm = torch.randperm(len(x), generator=self.g).to(x.device)
-        t = F.one_hot(y, self.num_classes).float(); t = lam * t + (1 - lam) * t[perm]
-        self.last = dict(layer=k, lam=lam, perm=perm)
-        if k == 0: return lam * x + (1 - lam) * x[perm], t
+        if self.inputs == 2:
+            lam = float(torch.distributions.Beta(self.alpha, self.alpha).sample())
+            lams, perms = [lam, 1 - lam], [torch.arange(len(x)), torch.randperm(len(x), generator=self.g)]
+        else:
+            lams, perms = dirichlet_weights(self.inputs, self.alpha, self.g), shuffles(len(x), self.inputs, self.g)
+        perms = [p.to(x.device) for p in perms]
+        oh = F.one_hot(y, self.num_classes).float()
+        t = sum(l * oh[p] for l, p in zip(lams, perms))
+        mix = lambda h: sum(l * h[p] for l, p in zip(lams, perms))
+        self.last = dict(layer=k, lam=lams[0], perm=perms[1], lams=lams, perms=perms)
+        if k == 0: return mix(x), t
         stages = getattr(model, "stages", None)
         if stages is None or k > len(stages): raise ValueError(f"layer {k} needs a model with at least {k} `stages` (PreActResNet, WideResNet)")
         if self._handle is not None: self._handle.remove()
         def mix_once(module, inputs, out):
             self._handle.remove(); self._handle = None
-            return lam * out + (1 - lam) * out[perm]
+            return mix(out)
         self._handle = stages[k - 1].register_forward_hook(mix_once)
         return x, t
 
@@ -103,3 +122,35 @@ def cutmix_mask(lam: torch.Tensor, H: int, W: int, generator=None) -> torch.Tens
     x0, x1 = (cx - rw / 2).clamp(0, W), (cx + rw / 2).clamp(0, W)
     r, c = torch.arange(H).view(1, H, 1), torch.arange(W).view(1, 1, W)
     return ((r >= y0.view(B, 1, 1).floor()) & (r < y1.view(B, 1, 1).floor()) & (c >= x0.view(B, 1, 1).floor()) & (c < x1.view(B, 1, 1).floor())).float()
+
+# %% ../nbs/31_mixup.ipynb #f3dcd416
+class MultiMixup:
+    "Input mixup or CutMix of `inputs` ≥ 2 samples with weights λ ~ Dir(α, …, α) (Table 4.4): `(x, y) -> (mixed x, soft targets)`."
+    needs_model = False
+    def __init__(self, num_classes: int, kind: str = "input", inputs: int = 3, alpha: float = 1.0, generator=None):
+        check_choice("kind", kind, ("input", "cutmix")); check_positive("alpha", alpha)
+        if int(inputs) < 2: raise ValueError(f"inputs must be at least 2, got {inputs}")
+        self.num_classes, self.kind, self.inputs, self.alpha = num_classes, kind, int(inputs), alpha
+        self.g = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
+        self.last = {}
+
+    def __call__(self, x, y):
+        if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
+        B, (H, W) = len(x), x.shape[-2:]
+        lams = dirichlet_weights(self.inputs, self.alpha, self.g)
+        perms = [p.to(x.device) for p in shuffles(B, self.inputs, self.g)]
+        oh = F.one_hot(y, self.num_classes).float()
+        if self.kind == "input":
+            w = torch.tensor(lams, device=x.device).view(1, -1).expand(B, -1)
+            mixed = sum(l * x[p] for l, p in zip(lams, perms))
+        else:
+            owner = torch.zeros(B, H, W, dtype=torch.long, device=x.device)
+            for i in range(1, self.inputs):
+                box = cutmix_mask(torch.full((B,), lams[i]), H, W, self.g).bool().to(x.device)
+                owner[box] = i
+            share = F.one_hot(owner, self.inputs).float()                               # (B, H, W, k)
+            mixed = sum(share[..., i, None].permute(0, 3, 1, 2) * x[p] for i, p in enumerate(perms))
+            w = share.mean((1, 2))
+        t = sum(w[:, i:i + 1] * oh[p] for i, p in enumerate(perms))
+        self.last = dict(lams=lams, perms=perms, shares=w)
+        return mixed, t

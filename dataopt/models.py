@@ -51,7 +51,7 @@ class PreActResNet(nn.Module):
 
 def preactresnet18(num_classes=10, **kw): return PreActResNet((2, 2, 2, 2), num_classes, **kw)
 
-# %% ../nbs/02_models.ipynb #974a2f80
+# %% ../nbs/02_models.ipynb #108a6e77
 class WideBasic(nn.Module):
     "Wide-ResNet pre-activation block with optional dropout between the convolutions."
     def __init__(self, cin, cout, stride, dropout=0.0):
@@ -112,7 +112,7 @@ class SmallCNN(nn.Module):
     def features(self, x): return self.body(x).flatten(1)
     def forward(self, x): return self.head(self.features(x))
 
-# %% ../nbs/02_models.ipynb #f78780da
+# %% ../nbs/02_models.ipynb #00920d8d
 def _resnet50(num_classes=1000, **kw):
     import torchvision
     m = torchvision.models.resnet50(weights=None, num_classes=num_classes, **kw)
