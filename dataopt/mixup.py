@@ -12,7 +12,7 @@ from .core import check_positive, check_choice
 # %% auto #0
 __all__ = ['METHODS', 'dirichlet_weights', 'shuffles', 'ManifoldMixup', 'AugMix', 'make_mixup', 'cutmix_mask', 'MultiMixup']
 
-# %% ../nbs/31_mixup.ipynb #81516e45
+# %% ../nbs/31_mixup.ipynb #ff52cdd5
 def dirichlet_weights(k: int, alpha: float, generator: torch.Generator) -> list[float]:
     "Mixing weights λ ~ Dir(α, …, α) over `k` inputs, reproducible from `generator`."
     import numpy as np
@@ -123,7 +123,7 @@ def cutmix_mask(lam: torch.Tensor, H: int, W: int, generator=None) -> torch.Tens
     r, c = torch.arange(H).view(1, H, 1), torch.arange(W).view(1, 1, W)
     return ((r >= y0.view(B, 1, 1).floor()) & (r < y1.view(B, 1, 1).floor()) & (c >= x0.view(B, 1, 1).floor()) & (c < x1.view(B, 1, 1).floor())).float()
 
-# %% ../nbs/31_mixup.ipynb #f3dcd416
+# %% ../nbs/31_mixup.ipynb #7e03bec1
 class MultiMixup:
     "Input mixup or CutMix of `inputs` ≥ 2 samples with weights λ ~ Dir(α, …, α) (Table 4.4): `(x, y) -> (mixed x, soft targets)`."
     needs_model = False

@@ -16,7 +16,7 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATI
            'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
            'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
-# %% ../nbs/05_reproduce.ipynb #297a5746
+# %% ../nbs/05_reproduce.ipynb #da90b8dc
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
@@ -43,6 +43,13 @@ EXPERIMENTS: list[Experiment] = [
                produces=tuple(f"table 3.{i}" for i in range(2, 10)), needs=("cifar10",), minutes=(2, 28, None),
                description="Vanilla, Input, Manifold, CutMix, AugMix and Puzzle Mix (+half, adv, binary, mask only, fgsm, nu0=nu1, aug) "
                            "under one protocol, with FGSM, PGD and CIFAR-C style corruption error: Tables 3.2-3.9"),
+    Experiment("comixup_figures", "ch4", "experiments/40_comixup_figures.ipynb",
+               produces=("figure 4.1", "figure 4.2", "figure 4.3"), needs=("cifar10",), minutes=(1, 2, None),
+               description="Co-Mixup on real CIFAR batches with the vanilla classifier's saliency: Fig. 4.1, the tau sweep of Fig. 4.2, Fig. 4.3"),
+    Experiment("comixup_tables", "ch4", "experiments/41_comixup_tables.ipynb",
+               produces=("table 4.1", "table 4.2", "table 4.3", "table 4.4", "figure 4.4"), needs=("cifar10",), minutes=(1, 25, None),
+               description="Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines; ECE, "
+                           "CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4"),
 ]
 
 PAPER_ONLY: dict[str, str] = {}     # artefact id -> why only paper scale can make it (filled by chapter issues)
