@@ -85,7 +85,7 @@ def localization_accuracy(model, x: torch.Tensor, y: torch.Tensor, boxes: torch.
         hits += int((box_iou(boxes_from_maps(m, threshold), boxes[i:i + batch_size].to(m.device)) >= iou).sum())
     return 100 * hits / len(x)
 
-# %% ../nbs/41_evaluation.ipynb #c10c6117
+# %% ../nbs/41_evaluation.ipynb #ee8c48e7
 def box_masks(boxes: torch.Tensor, H: int, W: int) -> torch.Tensor:
     "Boolean masks (B, H, W), True inside each (x0, y0, x1, y1) box."
     r = torch.arange(H, device=boxes.device).view(1, H, 1); c = torch.arange(W, device=boxes.device).view(1, 1, W)
@@ -108,17 +108,20 @@ def corrupt_background(x: torch.Tensor, boxes: torch.Tensor, kind: str = "replac
         bg = (x + sigma * torch.randn(x.shape, generator=g).to(x.device)).clamp(0, 1)
     return torch.where(fg, x, bg)
 
-def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0):
-    "A copy of image dataset `ds` with each object shrunk to `scale` and pasted on another image at a random spot; returns (dataset, boxes (N, 4))."
+def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "other"):
+    """A copy of image dataset `ds` with each object shrunk to `scale` and pasted at a random spot on another image
+    (`background="other"`) or on its own image (`"self"`: the object in its own scene); returns (dataset, boxes (N, 4))."""
     from dataopt.data import ImageArrayDataset
     import numpy as np
     if not 0 < scale <= 1: raise ValueError(f"scale must be in (0, 1], got {scale}")
+    if background not in ("other", "self"): raise ValueError(f"background={background!r} is not one of 'other', 'self'")
     g = torch.Generator().manual_seed(seed)
     x, y = ds.tensors()
     N, C, H, W = x.shape
     h, w = max(1, round(H * scale)), max(1, round(W * scale))
     obj = F.interpolate(x.float(), size=(h, w), mode="area")
-    bg = x[(torch.arange(N) + torch.randint(1, max(N, 2), (1,), generator=g)) % N].float()
+    shift = int(torch.randint(1, max(N, 2), (1,), generator=g)) if background == "other" else 0
+    bg = x[(torch.arange(N) + shift) % N].float()
     y0, x0 = torch.randint(0, H - h + 1, (N,), generator=g), torch.randint(0, W - w + 1, (N,), generator=g)
     boxes = torch.stack([x0, y0, x0 + w, y0 + h], 1)
     # place every object at once: sample the object image at (row − y0, col − x0) inside its box
@@ -127,5 +130,5 @@ def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0):
     idx = (rr.clamp(0, h - 1) * w + cc.clamp(0, w - 1)).view(N, 1, H * W).expand(-1, C, -1)
     pasted = obj.flatten(2).gather(2, idx).view(N, C, H, W)
     out = torch.where(inside[:, None], pasted, bg).round().clamp(0, 255).to(torch.uint8)
-    name = f"{ds.name}: objects at {scale:g} scale pasted on other images (boxed stand-in)"
+    name = f"{ds.name}: objects at {scale:g} scale pasted on {'other images' if background == 'other' else 'their own images'} (boxed stand-in)"
     return ImageArrayDataset(out.permute(0, 2, 3, 1).numpy(), y.numpy(), name, ds.classes, mean=ds.mean, std=ds.std), boxes
