@@ -144,7 +144,7 @@ def mix_targets(y: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torc
     shares = F.one_hot(labels.flatten(1).long(), m).float().mean(1)                       # õ (m′, m)
     return shares @ F.one_hot(y.long(), num_classes).float()
 
-# %% ../nbs/40_comixup.ipynb #183c879b
+# %% ../nbs/40_comixup.ipynb #ef231f2a
 def _solve_partition(args):
     cost, log_prior, A, grid, beta, gamma, eta, tau, iters, seed = args
     labels, _ = algorithm3(CoMixupProblem(cost, log_prior, A, grid, beta, gamma, eta, tau), iters=iters, seed=seed)
@@ -171,11 +171,8 @@ class CoMixup:
         self.last: dict = {}
 
     def _check(self, x, y):
-        if x.ndim != 4: raise ValueError(f"x must be a batch of images (B, C, H, W), got shape {tuple(x.shape)}")
-        if len(x) < 2: raise ValueError("x must hold at least 2 samples to mix (got a batch of 1)")
-        if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
-        H, W = x.shape[-2:]
-        if H % self.grid or W % self.grid: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {self.grid}x{self.grid}")
+        from dataopt.mixup import check_mix_batch
+        check_mix_batch(x, y, (self.grid,))
         if self.outputs is not None and not 1 <= self.outputs <= len(x):
             raise ValueError(f"outputs={self.outputs} exceeds what the partitions allow: at most one output per input ({len(x)})")
 
@@ -216,22 +213,14 @@ class CoMixup:
         self.last = dict(parts=parts, labels=labels_all, saliency=s_blocks.detach(), saliency_pixels=s_pix)
         return torch.cat(xs), torch.cat(ts)
 
-# %% ../nbs/40_comixup.ipynb #d800a530
+# %% ../nbs/40_comixup.ipynb #bc58dc1b
 def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto", threads: int | None = None) -> dict:
     "Co-Mixup batch time / vanilla step, / Puzzle Mix batch, and Algorithm 3's scaling with worker processes."
     import time
-    from dataopt.core import get_device, set_threads, DataoptError
-    from dataopt.data import load_cifar10, BatchLoader
-    from dataopt.models import create_model
-    from dataopt.train import soft_cross_entropy, train_vanilla
+    from dataopt.train import soft_cross_entropy, bench_setup
     from dataopt.puzzlemix import PuzzleMix, _pool
-    dev = get_device(device)
-    if dev.type == "cpu": set_threads(threads)
-    torch.manual_seed(0)
-    x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
-    try: model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
-    except DataoptError: model, trained = create_model("preactresnet18", 10).to(dev), False
-    model = model.to(memory_format=torch.contiguous_format).train()
+    dev, x, y, model, trained = bench_setup(batch_size, device, threads)
+    model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     cm = CoMixup(10, generator=torch.Generator().manual_seed(0)); pm = PuzzleMix(10, generator=torch.Generator().manual_seed(0))
     def vanilla():

@@ -10,9 +10,19 @@ from torchvision.transforms import v2
 from .core import check_positive, check_choice
 
 # %% auto #0
-__all__ = ['METHODS', 'dirichlet_weights', 'shuffles', 'ManifoldMixup', 'AugMix', 'make_mixup', 'cutmix_mask', 'MultiMixup']
+__all__ = ['METHODS', 'check_mix_batch', 'dirichlet_weights', 'shuffles', 'ManifoldMixup', 'AugMix', 'make_mixup', 'cutmix_mask',
+           'MultiMixup']
 
-# %% ../nbs/31_mixup.ipynb #ff52cdd5
+# %% ../nbs/31_mixup.ipynb #cde9e418
+def check_mix_batch(x: torch.Tensor, y: torch.Tensor, grids=()):
+    "The checks every mixup method makes: `x` is (B, C, H, W) with B ≥ 2, `y` is (B,), and every block grid divides H and W."
+    if x.ndim != 4: raise ValueError(f"x must be a batch of images (B, C, H, W), got shape {tuple(x.shape)}")
+    if len(x) < 2: raise ValueError("x must hold at least 2 samples to mix (got a batch of 1)")
+    if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
+    H, W = x.shape[-2:]
+    bad = [g for g in grids if H % g or W % g]
+    if bad: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {bad[0]}x{bad[0]} (grids={tuple(grids)})")
+
 def dirichlet_weights(k: int, alpha: float, generator: torch.Generator) -> list[float]:
     "Mixing weights λ ~ Dir(α, …, α) over `k` inputs, reproducible from `generator`."
     import numpy as np

@@ -255,7 +255,7 @@ def puzzle_mix(x0, x1, s0, s1, lam, pixels0, pixels1, grid: int, n_labels=3, bet
         Pi0, Pi1 = plans[:B], plans[B:]
     return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
 
-# %% ../nbs/30_puzzlemix.ipynb #4b3d5766
+# %% ../nbs/30_puzzlemix.ipynb #1a35eba4
 class PuzzleMix:
     "Puzzle Mix (Eq. 3.2–3.5, Alg. 1–2) as a batch transform: `(x, y, model=...) -> (mixed x, soft targets)`."
     needs_model = True
@@ -286,12 +286,8 @@ class PuzzleMix:
         self.last: dict = {}
 
     def _check(self, x, y):
-        if x.ndim != 4: raise ValueError(f"x must be a batch of images (B, C, H, W), got shape {tuple(x.shape)}")
-        if len(x) < 2: raise ValueError("x must hold at least 2 samples to mix (got a batch of 1)")
-        if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
-        H, W = x.shape[-2:]
-        bad = [g for g in self.grids if H % g or W % g]
-        if bad: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {bad[0]}x{bad[0]} (grids={self.grids})")
+        from dataopt.mixup import check_mix_batch
+        check_mix_batch(x, y, self.grids)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, model=None):
         if model is None: raise ValueError("model is needed: Puzzle Mix's saliency is the input gradient of the loss")
@@ -331,26 +327,13 @@ class PuzzleMix:
         if adv: self.last.update(nu0=nu0, nu1=nu1, delta=delta.view(B))
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)
 
-# %% ../nbs/30_puzzlemix.ipynb #9eef968a
+# %% ../nbs/30_puzzlemix.ipynb #8ced6647
 def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto", threads: int | None = None) -> dict:
     "Masked transport vs exact assignment, Puzzle Mix step / vanilla step, and graph-cut ms per sample."
     import time
     from scipy.optimize import linear_sum_assignment
-    from dataopt.core import get_device, set_threads
-    from dataopt.data import load_cifar10, BatchLoader
-    from dataopt.models import create_model
-    from dataopt.train import soft_cross_entropy
-    dev = get_device(device)
-    if dev.type == "cpu": set_threads(threads)
-    torch.manual_seed(0)
-    x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
-    from dataopt.core import DataoptError
-    from dataopt.train import train_vanilla
-    try:   # realistic saliency needs a trained classifier: the small-scale vanilla one when it is cached
-        model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
-    except DataoptError:
-        model, trained = create_model("preactresnet18", 10).to(dev), False
-    model = model.to(memory_format=torch.contiguous_format)
+    from dataopt.train import soft_cross_entropy, bench_setup
+    dev, x, y, model, trained = bench_setup(batch_size, device, threads)   # realistic saliency: the cached vanilla classifier
     out = {"transport": {}, "cut_ms": {}, "trained_saliency": trained}
     print(f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
     for grid in (4, 8, 16):

@@ -17,7 +17,7 @@ from .models import create_model
 
 # %% auto #0
 __all__ = ['VANILLA', 'TrainConfig', 'soft_cross_entropy', 'topk_correct', 'evaluate', 'apply_batch_transform', 'InputMixup',
-           'TrainResult', 'dataset_id', 'make_scheduler', 'fit', 'vanilla_data', 'train_vanilla']
+           'TrainResult', 'dataset_id', 'make_scheduler', 'fit', 'vanilla_data', 'train_vanilla', 'bench_setup']
 
 # %% ../nbs/03_train.ipynb #17f6c85a
 @dataclass
@@ -210,7 +210,7 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         last_p.unlink(missing_ok=True)
     return TrainResult(model, cfg, history, key, False, final_p if use_cache else None)
 
-# %% ../nbs/03_train.ipynb #e276bbb9
+# %% ../nbs/03_train.ipynb #4f3700c6
 VANILLA = {
     "smoke": dict(config=TrainConfig(model="small_cnn", epochs=3, batch_size=100, lr=0.05, schedule="cosine"), n_train=1000, n_test=500),
     "small": dict(config=TrainConfig(model="preactresnet18", epochs=15, batch_size=100, lr=0.1, milestones=(1 / 3, 2 / 3)), n_train=5170, n_test=None),
@@ -230,3 +230,15 @@ def train_vanilla(scale: str = "small", device="auto", progress=True, max_steps=
     "The vanilla CIFAR-10 classifier of `scale`, trained once and cached (chapters 3–5 reuse it)."
     tr, te = vanilla_data(scale)
     return fit(VANILLA[scale]["config"], tr, te, device=device, progress=progress, max_steps=max_steps, **kw)
+
+def bench_setup(batch_size: int = 100, device="auto", threads: int | None = None):
+    """What the mixup benchmarks share: `(device, x, y, model, trained)` — a CIFAR-10 test batch and the small-scale
+    vanilla PreActResNet18 when it is cached (`trained=True`, realistic saliency), else a freshly initialised one."""
+    from dataopt.data import load_cifar10, BatchLoader
+    dev = get_device(device)
+    if dev.type == "cpu": set_threads(threads)
+    torch.manual_seed(0)
+    x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
+    try: model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
+    except DataoptError: model, trained = create_model("preactresnet18", 10).to(dev), False
+    return dev, x, y, model.to(memory_format=torch.contiguous_format), trained
