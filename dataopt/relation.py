@@ -13,7 +13,7 @@ __all__ = ['KERNELS', 'check_inputs', 'kernel_block', 'relation_sums', 'label_no
            'outlier_scores', 'find_label_issues', 'find_outliers', 'relation_map', 'label_noise_baselines',
            'ood_baselines', 'detection_metrics', 'bench_relation']
 
-# %% ../nbs/50_relation.ipynb #ad863370
+# %% ../nbs/50_relation.ipynb #7ffbd9bb
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
 
 def check_inputs(features, probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
@@ -40,26 +40,32 @@ def _bandwidth(f):
     d = torch.cdist(f[idx], f[idx]); return float(d[d > 0].median()) if (d > 0).any() else 1.0
 
 def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: float | None = None):
-    "k(a, b) for row blocks (Eq. 5.4): features already L2-normalised; `kind` one of `KERNELS`."
-    if kind.startswith("cos"): s = (fa @ fb.T).clamp_min(0)
-    else: s = torch.exp(-torch.cdist(fa, fb).pow(2) / (2 * sigma ** 2))
-    if kind.endswith("_p"): s = s * (pa @ pb.T)
-    return s.abs().pow(t)
+    "k(a, b) for row blocks (Eq. 5.4): features already L2-normalised; `kind` one of `KERNELS`. Computed in place (one tile-sized buffer)."
+    if kind.startswith("cos"): k = (fa @ fb.T).clamp_(min=0)
+    else: k = torch.cdist(fa, fb).pow_(2).div_(-2 * sigma ** 2).exp_()
+    if kind.endswith("_p"): k.mul_(pa @ pb.T)
+    return k.abs_().pow_(t)
 
-# %% ../nbs/50_relation.ipynb #9d81b5c2
+# %% ../nbs/50_relation.ipynb #74d0a20e
 def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sigma=None, device=None) -> torch.Tensor:
-    "Σ_{j ∈ cols} w(i, j) for every i (w = −r, Eq. 5.1; w(i, i) = 0), in row tiles of `tile` rows."
+    """Σ_{j ∈ cols} w(i, j) for every i (w = −r, Eq. 5.1; w(i, i) = 0), in row tiles of `tile` rows. With per-class sums
+    of the kernel row, Σ_j r(i, j) = 2·Σ_{j: y_j = y_i} k(i, j) − Σ_j k(i, j): no sign or mask matrix is built."""
     dev = torch.device(device) if device else f.device
     cols = torch.arange(len(f)) if cols is None else torch.as_tensor(cols).long()
-    fc, yc = f[cols].to(dev), y[cols].to(dev)
-    pc = p[cols].to(dev) if p is not None else None
+    fc, pc = f[cols].to(dev), (p[cols].to(dev) if p is not None else None)
+    onehot = F.one_hot(y[cols], int(y.max()) + 1).float().to(dev)                    # (|cols|, C)
+    in_cols = torch.zeros(len(f), dtype=torch.bool); in_cols[cols] = True
     out = torch.empty(len(f))
     for a in range(0, len(f), tile):
         rows = torch.arange(a, min(a + tile, len(f)))
-        k = kernel_block(f[rows].to(dev), p[rows].to(dev) if p is not None else None, fc, pc, t, kind, sigma)
-        sign = (y[rows].to(dev)[:, None] == yc[None]).float() * 2 - 1
-        k = k * (rows.to(dev)[:, None] != cols.to(dev)[None])           # no self edge
-        out[rows] = -(sign * k).sum(1).cpu()
+        fr, pr = f[rows].to(dev), (p[rows].to(dev) if p is not None else None)
+        k = kernel_block(fr, pr, fc, pc, t, kind, sigma)
+        same = (k @ onehot).gather(1, y[rows].to(dev)[:, None])[:, 0]
+        rel = 2 * same - k.sum(1)
+        self_sim = (fr * fr).sum(1).clamp(min=0) if kind.startswith("cos") else torch.ones(len(rows), device=dev)
+        self_k = (self_sim * ((pr * pr).sum(1) if kind.endswith("_p") else 1.0)).abs().pow(t)    # k(i, i)
+        rel = rel - self_k * in_cols[rows].to(dev)                                       # drop the self edge (same label)
+        out[rows] = -rel.cpu()
     return out
 
 def label_noise_scores(features, probs, labels, t: float = 4.0, kind: str = "cos_p", lam: float = 0.05,
