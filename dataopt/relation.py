@@ -13,7 +13,7 @@ __all__ = ['KERNELS', 'check_inputs', 'kernel_block', 'relation_sums', 'label_no
            'outlier_scores', 'find_label_issues', 'find_outliers', 'relation_map', 'label_noise_baselines',
            'ood_baselines', 'detection_metrics', 'bench_relation']
 
-# %% ../nbs/50_relation.ipynb #7ffbd9bb
+# %% ../nbs/50_relation.ipynb #7be1fcd7
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
 
 def check_inputs(features, probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
@@ -46,7 +46,7 @@ def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: flo
     if kind.endswith("_p"): k.mul_(pa @ pb.T)
     return k.abs_().pow_(t)
 
-# %% ../nbs/50_relation.ipynb #74d0a20e
+# %% ../nbs/50_relation.ipynb #c853c779
 def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sigma=None, device=None) -> torch.Tensor:
     """Σ_{j ∈ cols} w(i, j) for every i (w = −r, Eq. 5.1; w(i, i) = 0), in row tiles of `tile` rows. With per-class sums
     of the kernel row, Σ_j r(i, j) = 2·Σ_{j: y_j = y_i} k(i, j) − Σ_j k(i, j): no sign or mask matrix is built."""
