@@ -11,7 +11,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['KERNELS', 'check_inputs', 'kernel_block', 'relation_sums', 'label_noise_scores', 'label_noise_scores_partitioned',
            'outlier_scores', 'find_label_issues', 'find_outliers', 'relation_map', 'label_noise_baselines',
-           'ood_baselines', 'detection_metrics', 'bench_relation']
+           'ood_baselines', 'react_energy', 'kl_matching', 'detection_metrics', 'bench_relation']
 
 # %% ../nbs/50_relation.ipynb #7be1fcd7
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
@@ -146,7 +146,7 @@ def relation_map(features_list, probs_list, labels, i: int, t: float = 4.0, kind
     r = torch.stack(rows); r[:, i] = 0
     return r.mean(0).numpy(), r.std(0, unbiased=False).numpy()
 
-# %% ../nbs/50_relation.ipynb #99d819e6
+# %% ../nbs/50_relation.ipynb #3cd880dc
 def label_noise_baselines(probs, labels, features=None) -> dict:
     "Baseline label-noise scores (higher = more likely mislabelled): loss, margin, entropy, least_confidence, cwe, tracin."
     _, p, y = check_inputs(torch.zeros(len(probs), 1) if features is None else features, probs, labels)
@@ -177,6 +177,23 @@ def ood_baselines(train_features, train_labels, features, logits, k: int = 50, l
     lof = LocalOutlierFactor(n_neighbors=min(lof_neighbors, len(ft) - 1), novelty=True).fit(ftn.numpy())
     out["lof"] = torch.from_numpy(-lof.score_samples(fxn.numpy())).float()
     return {k_: v.numpy() for k_, v in out.items()}
+
+def react_energy(train_features, features, weight, bias=None, percentile: float = 90.0) -> np.ndarray:
+    """ReAct (Sun et al. 2021): clip features at the `percentile`-th percentile of the training activations, then the
+    energy score −logsumexp(W f + b) through the classifier head (higher = more outlying)."""
+    ft = torch.as_tensor(np.asarray(train_features)).float(); fx = torch.as_tensor(np.asarray(features)).float()
+    c = torch.quantile(ft.flatten()[torch.randperm(ft.numel(), generator=torch.Generator().manual_seed(0))[:1_000_000]], percentile / 100)
+    z = fx.clamp(max=float(c)) @ torch.as_tensor(np.asarray(weight)).float().T
+    if bias is not None: z = z + torch.as_tensor(np.asarray(bias)).float()
+    return (-torch.logsumexp(z, 1)).numpy()
+
+def kl_matching(train_probs, probs) -> np.ndarray:
+    "KL matching (Hendrycks et al. 2022): KL(p ‖ q_ĉ) to the mean training prediction q_ĉ of the predicted class ĉ (higher = more outlying)."
+    pt = torch.as_tensor(np.asarray(train_probs)).float(); px = torch.as_tensor(np.asarray(probs)).float()
+    C = pt.shape[1]; pred_t = pt.argmax(1)
+    q = torch.stack([pt[pred_t == c].mean(0) if (pred_t == c).any() else torch.full((C,), 1 / C) for c in range(C)])
+    qc = q[px.argmax(1)].clamp_min(1e-12)
+    return (px * (px.clamp_min(1e-12).log() - qc.log())).sum(1).numpy()
 
 def detection_metrics(is_positive, scores) -> dict:
     "AP, AUROC and TNR at 95% TPR of `scores` (higher = positive) for binary ground truth `is_positive` (scikit-learn)."
