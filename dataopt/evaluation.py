@@ -12,17 +12,17 @@ from .core import check_positive
 __all__ = ['reliability', 'expected_calibration_error', 'predict_probs', 'class_activation_maps', 'boxes_from_maps', 'box_iou',
            'localization_accuracy', 'box_masks', 'corrupt_background', 'boxed_stand_in']
 
-# %% ../nbs/41_evaluation.ipynb #391efc7e
+# %% ../nbs/41_evaluation.ipynb #043d93c8
 def reliability(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> dict:
     "Per-bin mean confidence, accuracy and count of predictions `probs` (N, C) against `labels` (N,)."
     if probs.ndim != 2 or len(probs) != len(labels): raise ValueError(f"probs must be (N, C) for {len(labels)} labels, got {tuple(probs.shape)}")
     if int(bins) < 1: raise ValueError(f"bins must be at least 1, got {bins}")
-    conf, pred = probs.max(1)
-    correct = (pred == labels).float()
+    conf, pred = probs.detach().float().cpu().max(1)           # N numbers: binning on the CPU wherever probs live
+    correct = (pred == labels.cpu()).float()
     b = (conf * bins).long().clamp(max=bins - 1)
     count = torch.bincount(b, minlength=bins).float()
-    conf_sum = torch.zeros(bins).index_add_(0, b, conf.float().cpu() if conf.is_cuda else conf.float())
-    acc_sum = torch.zeros(bins).index_add_(0, b, correct.cpu() if correct.is_cuda else correct)
+    conf_sum = torch.zeros(bins).index_add_(0, b, conf)
+    acc_sum = torch.zeros(bins).index_add_(0, b, correct)
     nz = count.clamp_min(1)
     return dict(confidence=conf_sum / nz, accuracy=acc_sum / nz, count=count, edges=torch.linspace(0, 1, bins + 1))
 

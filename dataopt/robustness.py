@@ -12,16 +12,11 @@ from .core import check_choice, check_positive
 # %% auto #0
 __all__ = ['SEVERITY', 'FAMILIES', 'CORRUPTIONS', 'pgd_error', 'fgsm_error', 'gaussian_blur', 'corrupt', 'corruption_error']
 
-# %% ../nbs/32_robustness.ipynb #f28a89aa
+# %% ../nbs/32_robustness.ipynb #8c89b312
 def _norm(ds, dev):
     mean = torch.tensor(ds.mean or (0.5,) * 3, device=dev).view(1, -1, 1, 1)
     std = torch.tensor(ds.std or (0.5,) * 3, device=dev).view(1, -1, 1, 1)
     return mean, std
-
-def _attack_batches(model, ds, batch_size, device):
-    from dataopt.data import BatchLoader
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    return BatchLoader(ds, batch_size, train=False, device=dev), dev
 
 def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, random_start: bool = False,
               batch_size: int = 500, device=None, generator=None) -> float:
@@ -30,7 +25,9 @@ def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float 
     FGSM (Sec. 3.6.1); 7 steps of 2/255 is the thesis's PGD (Table 3.9)."""
     check_positive("eps", eps, allow_zero=True); check_positive("step_size", step_size, allow_zero=True)
     if int(steps) < 1: raise ValueError(f"steps must be at least 1, got {steps}")
-    loader, dev = _attack_batches(model, ds, batch_size, device)
+    from dataopt.data import BatchLoader
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    loader = BatchLoader(ds, batch_size, train=False, device=dev)
     mean, std = _norm(ds, dev)
     was_training = model.training; model.eval()
     wrong = n = 0
