@@ -16,7 +16,7 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATI
            'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
            'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
-# %% ../nbs/05_reproduce.ipynb #878f83b4
+# %% ../nbs/05_reproduce.ipynb #81c107a5
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
@@ -50,11 +50,20 @@ EXPERIMENTS: list[Experiment] = [
                produces=("table 4.1", "table 4.2", "table 4.3", "table 4.4", "figure 4.4"), needs=("cifar10",), minutes=(1, 25, None),
                description="Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines; ECE, "
                            "CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4"),
+    Experiment("relation_graph", "ch5", "experiments/50_relation_graph.ipynb",
+               produces=tuple(f"table 5.{i}" for i in range(1, 8)) + ("figure 5.1",) + tuple(f"figure 5.{i}" for i in range(5, 12)),
+               needs=("cifar10", "cifar100"), minutes=(1, 15, None),
+               description="Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs "
+                           "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11"),
 ]
 
 PAPER_ONLY: dict[str, str] = {}     # artefact id -> why only paper scale can make it (filled by chapter issues)
 ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
-                 "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix"}
+                 "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
+                 "figure 5.2": "a conceptual drawing (unary scores vs the relation graph); no data",
+                 "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
+                               "each detected error beside the samples it conflicts with, relation values in parentheses)",
+                 "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data"}
 
 def chapter_key(name: str) -> str:
     "Normalise a chapter name: '3', 'ch3', 'chapter3' -> 'ch3'; 'core' stays."

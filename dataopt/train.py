@@ -17,7 +17,8 @@ from .models import create_model
 
 # %% auto #0
 __all__ = ['VANILLA', 'TrainConfig', 'soft_cross_entropy', 'topk_correct', 'evaluate', 'apply_batch_transform', 'InputMixup',
-           'TrainResult', 'dataset_id', 'make_scheduler', 'fit', 'vanilla_data', 'train_vanilla', 'bench_setup']
+           'TrainResult', 'dataset_id', 'make_scheduler', 'fit', 'load_epoch', 'vanilla_data', 'train_vanilla',
+           'bench_setup']
 
 # %% ../nbs/03_train.ipynb #17f6c85a
 @dataclass
@@ -102,7 +103,7 @@ class InputMixup:
         t = F.one_hot(y, self.num_classes).float()
         return lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
 
-# %% ../nbs/03_train.ipynb #f3d10a2a
+# %% ../nbs/03_train.ipynb #9b52f9a9
 @dataclass
 class TrainResult:
     model: torch.nn.Module
@@ -132,9 +133,11 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 
 def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="auto", cache: bool = True,
         progress: bool = True, threads: int | None = None, max_steps: int | None = None,
-        stop_after_epoch: int | None = None, tag: str = "", load_only: bool = False) -> TrainResult:
+        stop_after_epoch: int | None = None, tag: str = "", load_only: bool = False, keep_epochs=()) -> TrainResult:
     """Train `cfg.model` on `train_ds` (evaluating on `test_ds` each epoch), resuming or reusing a cached run.
-    `load_only` returns the cached model and raises `DataoptError` instead of training when there is none."""
+    `load_only` returns the cached model and raises `DataoptError` instead of training when there is none.
+    `keep_epochs` stores the weights after those epochs (1-based) beside the run, for `load_epoch` (temporal ensembles,
+    relation maps over training); a cached run lacking one of them is trained again."""
     if len(train_ds) < cfg.batch_size: raise ValueError(f"batch_size={cfg.batch_size} exceeds the {len(train_ds)} training samples")
     dev = get_device(device)
     if dev.type == "cpu": set_threads(threads)
@@ -146,6 +149,12 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     model = model.to(dev)
     use_cache = cache and max_steps is None
+    keep = sorted({int(e) for e in keep_epochs})
+    if keep and (keep[0] < 1 or keep[-1] > cfg.epochs): raise ValueError(f"keep_epochs={tuple(keep_epochs)} must lie in [1, {cfg.epochs}]")
+    if use_cache and final_p.exists() and not all((ckdir / f"epoch{e}.pt").exists() for e in keep):
+        if load_only: raise DataoptError(f"the cached {cfg.model} run {ckdir} lacks the weights of epochs {keep}")
+        if progress: print(f"re-training {cfg.model}: the cached run did not keep the weights of epochs {keep}")
+        final_p.unlink()
     if use_cache and final_p.exists():
         state = torch.load(final_p, map_location=dev, weights_only=False)
         model.load_state_dict(state["model"]); model.eval()
@@ -198,6 +207,7 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
             if test_loader is not None: msg += f", test top-1 {rec['test_top1']:.2f}%"
             print(msg, flush=True)
         if max_steps is not None and step >= max_steps: break
+        if use_cache and epoch + 1 in keep: atomic_torch_save(dict(model=model.state_dict(), epoch=epoch + 1), ckdir / f"epoch{epoch + 1}.pt")
         if use_cache:
             atomic_torch_save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
                                    rng=torch.get_rng_state(), history=history, epoch=epoch, config=asdict(cfg)), last_p)
@@ -209,6 +219,15 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         atomic_write_text(ckdir / "history.json", json.dumps(dict(config=asdict(cfg), history=history), indent=1))
         last_p.unlink(missing_ok=True)
     return TrainResult(model, cfg, history, key, False, final_p if use_cache else None)
+
+def load_epoch(result: TrainResult, epoch: int, device=None) -> torch.nn.Module:
+    "The model of a cached `fit` run as it was after `epoch` (kept with `keep_epochs`), in eval mode."
+    p = Path(result.path).parent / f"epoch{int(epoch)}.pt" if result.path else None
+    if p is None or not p.exists(): raise DataoptError(f"epoch {epoch} was not kept for this run: pass keep_epochs to fit (looked for {p})")
+    dev = device or next(result.model.parameters()).device
+    model = create_model(result.config.model, result.config.num_classes, **result.config.model_args).to(dev)
+    model.load_state_dict(torch.load(p, map_location=dev, weights_only=False)["model"])
+    return model.eval()
 
 # %% ../nbs/03_train.ipynb #4f3700c6
 VANILLA = {
