@@ -47,7 +47,7 @@ def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: flo
     if kind.endswith("_p"): k.mul_(pa @ pb.T)
     return k.abs_().pow_(t)
 
-# %% ../nbs/50_relation.ipynb #8807e060
+# %% ../nbs/50_relation.ipynb #df92bf65
 import os
 _TRITON_KERNELS = {}
 
