@@ -15,7 +15,7 @@ from .core import DataoptError, check_choice, check_positive, get_device
 # %% auto #0
 __all__ = ['METHODS', 'multi_formation', 'formed_labels', 'SiameseAugment', 'matched_parameters', 'gradient_distance',
            'match_loss', 'CondenseConfig', 'Condensed', 'class_tensors', 'select_random', 'select_herding',
-           'init_synthetic', 'condense', 'evaluate_condensed']
+           'init_synthetic', 'condense', 'evaluate_condensed', 'bench_condense']
 
 # %% ../nbs/60_condense.ipynb #3f864241
 def _check_factor(factor, H, W, axis):
@@ -210,7 +210,7 @@ def init_synthetic(real: dict, ipc: int, factor: int = 1, seed: int = 0) -> Cond
         xs.append(imgs)
     return Condensed(torch.cat(xs).clone(), torch.cat([torch.full((ipc,), c) for c in real]), factor)
 
-# %% ../nbs/60_condense.ipynb #93511f12
+# %% ../nbs/60_condense.ipynb #f3e2f498
 def _norm(mean, std, device):
     m = torch.tensor(mean, device=device).view(1, -1, 1, 1); s = torch.tensor(std, device=device).view(1, -1, 1, 1)
     return lambda x: (x - m) / s
@@ -257,7 +257,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
                 loss = loss + ((f[:len(xr)].mean(0) - f[len(xr):].mean(0)) ** 2).sum()
             opt_img.zero_grad(); loss.backward(); opt_img.step()
             with torch.no_grad(): S.images.clamp_(0, 1)
-            rec = dict(iteration=it + 1, loss=float(loss) / C, seconds=time.perf_counter() - t0)
+            rec = dict(iteration=it + 1, loss=float(loss.detach()) / C, seconds=time.perf_counter() - t0)
             if (it + 1) % log_every == 0 or it + 1 == cfg.iterations: S.history.append(rec)
             bar.set_postfix(loss=f"{rec['loss']:.4f}"); continue
         opt_net = torch.optim.SGD(net.parameters(), lr=cfg.lr_net, momentum=0.9, weight_decay=5e-4)
@@ -272,7 +272,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
                 yr = torch.full((len(xr),), c, device=dev); ys = torch.full((len(xs),), c, device=dev)
                 loss = match_loss(net, xa[:len(xr)], yr, xa[len(xr):], ys, cfg.metric, params)
                 opt_img.zero_grad(); loss.backward(); opt_img.step()
-                step_loss += float(loss)
+                step_loss += float(loss.detach())
             with torch.no_grad(): S.images.clamp_(0, 1)
             total += step_loss / C
             if step == cfg.inner - 1: break
@@ -327,3 +327,22 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
             for i in range(0, len(xt), 500): correct += int((net(norm(xt[i:i + 500].to(dev))).argmax(1).cpu() == yt[i:i + 500]).sum())
         accs.append(100 * correct / len(xt))
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs)
+
+# %% ../nbs/60_condense.ipynb #7b06ec49
+def bench_condense(ipc: int = 10, steps: int = 3, width: int = 128, device: str = "auto") -> dict:
+    "Time per condensation step of IDC / IDC-I / DSA / DM on CIFAR-10 (ratios to DSA in the same run) and peak RSS."
+    import resource
+    from dataopt.data import load_cifar10
+    dev = get_device(device); ds = load_cifar10("train"); out = {}
+    print(f"Condensation benchmark: CIFAR-10 ({ds.name}), ConvNet-3 width {width}, ipc {ipc}, {dev}")
+    for m in ("dsa", "idc_i", "idc", "dm"):
+        cfg = CondenseConfig(method=m, ipc=ipc, iterations=steps if m == "dm" else 1, inner=steps, model_args=dict(width=width))
+        condense(ds, config=CondenseConfig(**{**asdict(cfg), "iterations": 1, "inner": 1}), device=dev, progress=False)   # warm-up
+        t0 = time.perf_counter(); S = condense(ds, config=cfg, device=dev, progress=False); dt = (time.perf_counter() - t0) / steps
+        out[m] = dict(seconds_per_step=dt, formed_images=len(S.formed()[0]), stored_images=len(S.images),
+                      peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+    for m, r in out.items():
+        r["ratio_to_dsa"] = r["seconds_per_step"] / out["dsa"]["seconds_per_step"]
+        print(f"  {m:6s}: {r['seconds_per_step']:6.2f} s per {'iteration' if m == 'dm' else 'matching step'} ({r['ratio_to_dsa']:.2f}x DSA); "
+              f"{r['stored_images']} stored -> {r['formed_images']} training images; peak RSS {r['peak_rss_gib']:.2f} GiB")
+    return out

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['MODELS', 'PreActBlock', 'PreActResNet', 'preactresnet18', 'WideBasic', 'WideResNet', 'wrn28_10', 'wrn16_8', 'ConvNet',
-           'SmallCNN', 'create_model']
+           'SmallCNN', 'BasicBlock', 'ResNet10', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb65735b
 class PreActBlock(nn.Module):
@@ -112,7 +112,39 @@ class SmallCNN(nn.Module):
     def features(self, x): return self.body(x).flatten(1)
     def forward(self, x): return self.head(self.features(x))
 
-# %% ../nbs/02_models.ipynb #00920d8d
+# %% ../nbs/02_models.ipynb #ef0a0134
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride=1, norm="batch", ap=False):
+        super().__init__()
+        Norm = (lambda c: nn.GroupNorm(c, c, affine=True)) if norm == "instance" else nn.BatchNorm2d
+        conv_stride = 1 if ap else stride
+        self.pool = nn.AvgPool2d(2) if ap and stride > 1 else nn.Identity()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, conv_stride, 1, bias=False), Norm(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), Norm(cout)
+        self.short = nn.Identity() if stride == 1 and cin == cout else nn.Sequential(
+            *( [nn.AvgPool2d(2)] if ap and stride > 1 else []), nn.Conv2d(cin, cout, 1, 1 if ap else stride, bias=False), Norm(cout))
+    def forward(self, x):
+        o = F.relu(self.bn1(self.pool(self.conv1(x))))
+        return F.relu(self.bn2(self.conv2(o)) + self.short(x))
+
+class ResNet10(nn.Module):
+    "ResNet-10 (chapter 6 test model); `ap=True` gives ResNetAP-10 (average-pool downsampling); `norm` 'batch' or 'instance'."
+    def __init__(self, num_classes=10, width=64, image_size=32, norm="batch", ap=False, in_channels=3):
+        super().__init__()
+        if norm not in ("batch", "instance"): raise ValueError(f"norm={norm!r} is not one of batch, instance")
+        Norm = (lambda c: nn.GroupNorm(c, c, affine=True)) if norm == "instance" else nn.BatchNorm2d
+        self.stem = (nn.Sequential(nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), Norm(width), nn.ReLU(inplace=True)) if image_size < 64 else
+                     nn.Sequential(nn.Conv2d(in_channels, width, 7, 2, 3, bias=False), Norm(width), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)))
+        ws = [width, 2 * width, 4 * width, 8 * width]
+        self.stages = nn.ModuleList([BasicBlock(ws[max(i - 1, 0)] if i else width, w, 1 if i == 0 else 2, norm, ap) for i, w in enumerate(ws)])
+        self.head = nn.Linear(ws[-1], num_classes); self.feature_dim = ws[-1]
+    def features(self, x):
+        x = self.stem(x)
+        for st in self.stages: x = st(x)
+        return F.adaptive_avg_pool2d(x, 1).flatten(1)
+    def forward(self, x): return self.head(self.features(x))
+
+# %% ../nbs/02_models.ipynb #c0a54f0b
 def _resnet50(num_classes=1000, **kw):
     import torchvision
     m = torchvision.models.resnet50(weights=None, num_classes=num_classes, **kw)
@@ -124,6 +156,7 @@ def _resnet50(num_classes=1000, **kw):
 MODELS = {"preactresnet18": preactresnet18, "wrn28_10": wrn28_10, "wrn16_8": wrn16_8, "resnet50": _resnet50,
           "convnet3": lambda num_classes=10, **kw: ConvNet(num_classes, depth=3, **kw),
           "convnet4": lambda num_classes=10, **kw: ConvNet(num_classes, depth=4, **kw),
+          "resnet10": ResNet10, "resnet10_ap": lambda num_classes=10, **kw: ResNet10(num_classes, ap=True, **kw),
           "small_cnn": SmallCNN}
 
 def create_model(name: str, num_classes: int, **kwargs) -> nn.Module:
