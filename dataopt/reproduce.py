@@ -16,7 +16,7 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATI
            'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
            'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
-# %% ../nbs/05_reproduce.ipynb #81c107a5
+# %% ../nbs/05_reproduce.ipynb #4f87a5bc
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
@@ -55,15 +55,24 @@ EXPERIMENTS: list[Experiment] = [
                needs=("cifar10", "cifar100"), minutes=(1, 15, None),
                description="Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs "
                            "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11"),
+    Experiment("condensation", "ch6", "experiments/60_condensation.ipynb",
+               produces=("table 6.1", "table 6.2", "table 6.5", "table 6.6", "table 6.7", "figure 6.2", "figure 6.3", "figure 6.4",
+                         "figure 6.5", "figure 6.6"), needs=("cifar10",), minutes=(1, 30, None),
+               description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
+                           "analyses: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.6"),
 ]
 
-PAPER_ONLY: dict[str, str] = {}     # artefact id -> why only paper scale can make it (filled by chapter issues)
+PAPER_ONLY: dict[str, str] = {     # artefact id -> why only paper scale can make it
+    "table 6.3": "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3): no ImageNet offline; the model and factor are in dataopt",
+    "table 6.4": "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented and tested",
+}
 ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
                  "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
                  "figure 5.2": "a conceptual drawing (unary scores vs the relation graph); no data",
                  "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
                                "each detected error beside the samples it conflicts with, relation values in parentheses)",
-                 "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data"}
+                 "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data",
+                 "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)"}
 
 def chapter_key(name: str) -> str:
     "Normalise a chapter name: '3', 'ch3', 'chapter3' -> 'ch3'; 'core' stays."
