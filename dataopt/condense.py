@@ -162,11 +162,14 @@ class Condensed:
     @property
     def stored_pixels(self) -> int: return int(self.images[0].numel() // self.images.shape[1]) * len(self.images)
 
-# %% ../nbs/60_condense.ipynb #762704ec
+# %% ../nbs/60_condense.ipynb #71d1890d
+def _float_images(ds):
+    "Images (n, C, H, W) float in [0, 1] and labels (n,) of an `ImageArrayDataset`."
+    return torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255), torch.as_tensor(np.asarray(ds.targets)).long()
+
 def class_tensors(ds, device="cpu", max_per_class: int | None = None, seed: int = 0) -> dict:
     "{class: images (n_c, C, H, W) float in [0, 1]} of an `ImageArrayDataset` (optionally a random subset per class)."
-    x = torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255)
-    y = torch.as_tensor(np.asarray(ds.targets)).long()
+    x, y = _float_images(ds)
     g = torch.Generator().manual_seed(seed); out = {}
     for c in range(int(y.max()) + 1):
         idx = (y == c).nonzero().flatten()
@@ -210,7 +213,7 @@ def init_synthetic(real: dict, ipc: int, factor: int = 1, seed: int = 0) -> Cond
         xs.append(imgs)
     return Condensed(torch.cat(xs).clone(), torch.cat([torch.full((ipc,), c) for c in real]), factor)
 
-# %% ../nbs/60_condense.ipynb #f3e2f498
+# %% ../nbs/60_condense.ipynb #a4914eb2
 def _norm(mean, std, device):
     m = torch.tensor(mean, device=device).view(1, -1, 1, 1); s = torch.tensor(std, device=device).view(1, -1, 1, 1)
     return lambda x: (x - m) / s
@@ -224,6 +227,10 @@ def _cutmix(x, y_onehot, gen):
     return x * (1 - box) + x[perm] * box, y_onehot * (1 - area) + y_onehot[perm] * area
 
 def _sample(x, n, gen): return x[torch.randperm(len(x), generator=gen)[:n].to(x.device)]
+
+def _model_args(model: str, model_args: dict, image_size: int) -> dict:
+    "ConvNets size their classifier from the image size; other models take `model_args` as given."
+    return {"image_size": image_size, **model_args} if model.startswith("convnet") else dict(model_args)
 
 def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfig | None = None, device="auto",
              progress: bool = True, max_per_class: int | None = None, log_every: int = 1) -> Condensed:
@@ -241,8 +248,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     S.images = S.images.to(dev).requires_grad_(True); S.labels = S.labels.to(dev)
     opt_img = torch.optim.SGD([S.images], lr=cfg.lr_img, momentum=0.5)
     aug = SiameseAugment(generator=gen)
-    size = S.images.shape[2]
-    margs = dict(cfg.model_args); margs.setdefault("image_size", size) if cfg.model.startswith("convnet") else None
+    margs = _model_args(cfg.model, cfg.model_args, S.images.shape[2])
     bar = tqdm(range(cfg.iterations), desc=f"condense {cfg.method} ipc {cfg.ipc}", disable=not progress)
     t0 = time.perf_counter()
     for it in bar:
@@ -292,7 +298,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     S.images = S.images.detach().cpu(); S.labels = S.labels.cpu()
     return S
 
-# %% ../nbs/60_condense.ipynb #88eee2a8
+# %% ../nbs/60_condense.ipynb #26a2f34f
 def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_args: dict | None = None, epochs: int = 1000,
                        batch_size: int = 64, lr: float = 0.01, seeds=(0, 1, 2), augment: bool = True, cutmix: bool = True,
                        device="auto", progress: bool = False) -> dict:
@@ -303,9 +309,8 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
     dev = get_device(device); norm = _norm(test_ds.mean, test_ds.std, dev)
     x, y = (t.detach().to(dev) for t in cond.formed())
     C = int(test_ds.num_classes)
-    xt = torch.from_numpy(np.asarray(test_ds.images)).permute(0, 3, 1, 2).float().div(255)
-    yt = torch.as_tensor(np.asarray(test_ds.targets)).long()
-    margs = dict(model_args or {});  margs.setdefault("image_size", x.shape[2]) if model.startswith("convnet") else None
+    xt, yt = _float_images(test_ds)
+    margs = _model_args(model, model_args or {}, x.shape[2])
     accs = []
     for seed in seeds:
         torch.manual_seed(seed); gen = torch.Generator().manual_seed(seed)
@@ -318,7 +323,7 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
             net.train()
             for idx in torch.randperm(len(x), generator=gen).to(dev).split(batch_size):
                 xb, yb = norm(x[idx]), F.one_hot(y[idx], C).float()
-                if augment: xb = torch.cat([aug(xb[i:i + 1]) for i in range(len(xb))]) if len(xb) <= 8 else aug(xb)
+                if augment: xb = aug(xb)
                 if cutmix and float(torch.rand(1, generator=gen)) < 0.5: xb, yb = _cutmix(xb, yb, gen)
                 loss = -(yb * net(xb).log_softmax(1)).sum(1).mean()
                 opt.zero_grad(); loss.backward(); opt.step(); sched.step()

@@ -14,7 +14,7 @@ __all__ = ['KERNELS', 'check_inputs', 'kernel_block', 'triton_available', 'kerne
            'find_outliers', 'relation_map', 'label_noise_baselines', 'sampling_outlier_scores', 'ood_baselines',
            'dataset_outlier_baselines', 'react_energy', 'kl_matching', 'detection_metrics', 'embed', 'bench_relation']
 
-# %% ../nbs/50_relation.ipynb #7be1fcd7
+# %% ../nbs/50_relation.ipynb #a8419631
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
 
 def check_inputs(features, probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
@@ -46,6 +46,11 @@ def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: flo
     else: k = torch.cdist(fa, fb).pow_(2).div_(-2 * sigma ** 2).exp_()
     if kind.endswith("_p"): k.mul_(pa @ pb.T)
     return k.abs_().pow_(t)
+
+def _self_kernel(f, p, t: float, kind: str):
+    "k(i, i) for L2-normalised rows: (cos or RBF = 1) times ‖p_i‖² for the `_p` kernels, to the power t."
+    sim = (f * f).sum(1).clamp(min=0) if kind.startswith("cos") else torch.ones(len(f), device=f.device)
+    return (sim * ((p * p).sum(1) if kind.endswith("_p") else 1.0)).abs().pow(t)
 
 # %% ../nbs/50_relation.ipynb #df92bf65
 import os
@@ -124,7 +129,7 @@ def _use_triton(backend: str, kind: str, dev: torch.device) -> bool:
         return True
     return dev.type == "cuda" and kind.startswith("cos") and triton_available()
 
-# %% ../nbs/50_relation.ipynb #a2625203
+# %% ../nbs/50_relation.ipynb #d45a5535
 def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sigma=None, device=None, backend: str = "auto") -> torch.Tensor:
     """Σ_{j ∈ cols} w(i, j) for every i (w = −r, Eq. 5.1; w(i, i) = 0), in row tiles of `tile` rows. With per-class sums
     of the kernel row, Σ_j r(i, j) = 2·Σ_{j: y_j = y_i} k(i, j) − Σ_j k(i, j): no sign or mask matrix is built.
@@ -135,8 +140,7 @@ def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sig
     if _use_triton(backend, kind, dev):
         fd, pd = f.to(dev), (p.to(dev) if kind.endswith("_p") else None)
         tot, same = kernel_sums_triton(fd, pd, y.to(dev), fd[cols.to(dev)], pd[cols.to(dev)] if pd is not None else None, y.to(dev)[cols.to(dev)], t)
-        self_k = ((fd * fd).sum(1).clamp(min=0) * ((pd * pd).sum(1) if pd is not None else 1.0)).abs().pow(t)
-        return -(2 * same - tot - self_k * in_cols.to(dev)).cpu()
+        return -(2 * same - tot - _self_kernel(fd, pd, t, kind) * in_cols.to(dev)).cpu()
     fc, pc = f[cols].to(dev), (p[cols].to(dev) if p is not None else None)
     onehot = F.one_hot(y[cols], int(y.max()) + 1).float().to(dev)                    # (|cols|, C)
     out = torch.empty(len(f))
@@ -146,9 +150,7 @@ def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sig
         k = kernel_block(fr, pr, fc, pc, t, kind, sigma)
         same = (k @ onehot).gather(1, y[rows].to(dev)[:, None])[:, 0]
         rel = 2 * same - k.sum(1)
-        self_sim = (fr * fr).sum(1).clamp(min=0) if kind.startswith("cos") else torch.ones(len(rows), device=dev)
-        self_k = (self_sim * ((pr * pr).sum(1) if kind.endswith("_p") else 1.0)).abs().pow(t)    # k(i, i)
-        rel = rel - self_k * in_cols[rows].to(dev)                                       # drop the self edge (same label)
+        rel = rel - _self_kernel(fr, pr, t, kind) * in_cols[rows].to(dev)               # drop the self edge (same label)
         out[rows] = -rel.cpu()
     return out
 
@@ -181,7 +183,7 @@ def label_noise_scores_partitioned(features, probs, labels, k: int = 10000, seed
         s[part.numpy()] = label_noise_scores(f[part], p[part] if p is not None else None, y[part], **kw)[0]
     return s
 
-# %% ../nbs/50_relation.ipynb #dbe66c0a
+# %% ../nbs/50_relation.ipynb #28308ae6
 def outlier_scores(train_features, train_probs, features=None, probs=None, t: float = 1.0, kind: str = "cos_p",
                    subset: int | float | None = None, tile: int = 1024, seed: int = 0, sigma=None, device=None,
                    backend: str = "auto") -> np.ndarray:
@@ -208,7 +210,7 @@ def outlier_scores(train_features, train_probs, features=None, probs=None, t: fl
         tot, _ = kernel_sums_triton(fxd, pxd, torch.zeros(len(fx), device=dev), fsd, psd, torch.zeros(len(fs), device=dev), t)
         if in_sample:
             member = torch.zeros(len(fx), dtype=torch.bool, device=dev); member[idx.to(dev)] = True
-            tot = tot - ((fxd * fxd).sum(1).clamp(min=0) * ((pxd * pxd).sum(1) if use_p else 1.0)).abs().pow(t) * member
+            tot = tot - _self_kernel(fxd, pxd, t, kind) * member
         return (1 / (tot + 1e-6)).cpu().numpy()
     out = np.empty(len(fx))
     for a in range(0, len(fx), tile):
@@ -247,7 +249,7 @@ def relation_map(features_list, probs_list, labels, i: int, t: float = 4.0, kind
     r = torch.stack(rows); r[:, i] = 0
     return r.mean(0).numpy(), r.std(0, unbiased=False).numpy()
 
-# %% ../nbs/50_relation.ipynb #323fb8cd
+# %% ../nbs/50_relation.ipynb #cf9941be
 def label_noise_baselines(probs, labels, features=None) -> dict:
     "Baseline label-noise scores (higher = more likely mislabelled): loss, margin, entropy, least_confidence, cwe, tracin."
     _, p, y = check_inputs(torch.zeros(len(probs), 1) if features is None else features, probs, labels)
@@ -259,6 +261,11 @@ def label_noise_baselines(probs, labels, features=None) -> dict:
         f = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).float()
         out["tracin"] = f.pow(2).sum(1) * (F.one_hot(y, p.shape[1]).float() - p).pow(2).sum(1)
     return {k: v.numpy() for k, v in out.items()}
+
+def _kth_neighbour_distance(fx, ft, k: int, skip_self: bool = False, tile: int = 1024) -> torch.Tensor:
+    "Distance of each row of `fx` to its k-th nearest row of `ft` (normalised features), in row tiles; `skip_self` when fx is ft."
+    kk = k + 1 if skip_self else k
+    return torch.cat([torch.cdist(fx[a:a + tile], ft).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), tile)])
 
 def sampling_outlier_scores(train_features, features=None, sample_size: int = 20, rounds: int = 10, seed: int = 0) -> np.ndarray:
     """Sampling-based outlier score (Sugiyama & Borgwardt 2013, the thesis's "iterative sampling"): the distance of each
@@ -283,8 +290,7 @@ def ood_baselines(train_features, train_labels, features, logits, k: int = 50, l
     z = torch.as_tensor(np.asarray(logits)).float(); yt = torch.as_tensor(np.asarray(train_labels)).long()
     out = dict(msp=-z.softmax(1).max(1).values, maxlogit=-z.max(1).values, energy=-torch.logsumexp(z, 1))
     ftn, fxn = F.normalize(ft, dim=1), F.normalize(fx, dim=1)
-    kk = min(k, len(ft))
-    out["knn"] = torch.cat([torch.cdist(fxn[a:a + 1024], ftn).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), 1024)])
+    out["knn"] = _kth_neighbour_distance(fxn, ftn, min(k, len(ft)))
     classes = yt.unique()
     mu = torch.stack([ft[yt == c].mean(0) for c in classes])
     cen = ft - mu[torch.searchsorted(classes, yt)]
@@ -305,8 +311,8 @@ def dataset_outlier_baselines(features, logits, k: int = 50, lof_neighbors: int 
     z = torch.as_tensor(np.asarray(logits)).float()
     if z.shape[0] != len(f): raise ValueError(f"logits must have {len(f)} rows, got {z.shape[0]}")
     out = dict(msp=-z.softmax(1).max(1).values, maxlogit=-z.max(1).values, energy=-torch.logsumexp(z, 1))
-    fn = F.normalize(f, dim=1); kk = min(k, len(f) - 1)
-    out["knn"] = torch.cat([torch.cdist(fn[a:a + 1024], fn).topk(kk + 1, largest=False).values[:, -1] for a in range(0, len(f), 1024)])
+    fn = F.normalize(f, dim=1)
+    out["knn"] = _kth_neighbour_distance(fn, fn, min(k, len(f) - 1), skip_self=True)
     lof = LocalOutlierFactor(n_neighbors=min(lof_neighbors, len(f) - 1)).fit(fn.numpy())
     out["lof"] = torch.from_numpy(-lof.negative_outlier_factor_).float()
     out["iterative_sampling"] = torch.from_numpy(sampling_outlier_scores(f, None, sample_size))
