@@ -13,29 +13,40 @@ import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive, get_device
 
 # %% auto #0
-__all__ = ['METHODS', 'multi_formation', 'formed_labels', 'SiameseAugment', 'matched_parameters', 'gradient_distance',
-           'match_loss', 'CondenseConfig', 'Condensed', 'class_tensors', 'select_random', 'select_herding',
-           'init_synthetic', 'condense', 'evaluate_condensed', 'bench_condense']
+__all__ = ['METHODS', 'PAPER_CONFIGS', 'multi_formation', 'formed_labels', 'SiameseAugment', 'matched_parameters',
+           'gradient_distance', 'match_loss', 'CondenseConfig', 'Condensed', 'class_tensors', 'select_random',
+           'select_herding', 'init_synthetic', 'condense', 'evaluate_condensed', 'dry_run_paper_config',
+           'bench_condense']
 
-# %% ../nbs/60_condense.ipynb #3f864241
-def _check_factor(factor, H, W, axis):
+# %% ../nbs/60_condense.ipynb #e14ed948
+def _check_factor(factor, H, W, axis, pad=False):
     if not isinstance(factor, (int, np.integer)) or factor < 1: raise ValueError(f"factor must be a positive integer, got {factor!r}")
     check_choice("axis", axis, ("spatial", "time"))
+    if pad: return
     if axis == "spatial" and (H % factor or W % factor):
-        raise ValueError(f"factor={factor} does not divide the image size {H}x{W}")
+        raise ValueError(f"factor={factor} does not divide the image size {H}x{W} (pad=True pads with grey as the public code does for 224 / 3)")
     if axis == "time" and W % factor: raise ValueError(f"factor={factor} does not divide the time axis of length {W}")
 
-def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial") -> torch.Tensor:
-    "The multi-formation function f of Sec. 6.3.2 (Fig. 6.3): split into equal parts and upsample each (bilinear) to full size."
+def _pad_to(x, factor, axis):
+    "Pad bottom / right with 0.5 to the next multiple of `factor` (the public code's ImageNet factor-3 handling)."
+    H, W = x.shape[2:]
+    ph = (-H) % factor if axis == "spatial" else 0
+    return F.pad(x, (0, (-W) % factor, 0, ph), value=0.5)
+
+def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial", pad: bool = False) -> torch.Tensor:
+    """The multi-formation function f of Sec. 6.3.2 (Fig. 6.3): split into equal parts and upsample each (bilinear) to
+    full size. `pad=True` allows a factor that does not divide the size (ImageNet's 224 at factor 3): the image is
+    padded with 0.5 to the next multiple first, as the public code does."""
     if x.ndim != 4: raise ValueError(f"x must be (n, C, H, W), got shape {tuple(x.shape)}")
     n, C, H, W = x.shape
-    _check_factor(factor, H, W, axis)
+    _check_factor(factor, H, W, axis, pad)
     if factor == 1: return x
+    x = _pad_to(x, factor, axis); _, _, Hp, Wp = x.shape
     if axis == "spatial":
-        h, w = H // factor, W // factor
+        h, w = Hp // factor, Wp // factor
         parts = x.reshape(n, C, factor, h, factor, w).permute(2, 4, 0, 1, 3, 5).reshape(factor * factor * n, C, h, w)
     else:
-        w = W // factor
+        w = Wp // factor
         parts = x.reshape(n, C, H, factor, w).permute(3, 0, 1, 2, 4).reshape(factor * n, C, H, w)
     return F.interpolate(parts, size=(H, W), mode="bilinear", align_corners=False)
 
@@ -116,7 +127,7 @@ def match_loss(net: nn.Module, x_real, y_real, x_syn, y_syn, metric: str = "mse"
     g_syn = torch.autograd.grad(F.cross_entropy(net(x_syn), y_syn), params, create_graph=True)
     return gradient_distance(g_syn, [g.detach() for g in g_real], metric)
 
-# %% ../nbs/60_condense.ipynb #2c74cd98
+# %% ../nbs/60_condense.ipynb #e7db0392
 METHODS = ("idc", "idc_i", "dsa", "dm")
 
 @dataclass
@@ -125,6 +136,8 @@ class CondenseConfig:
     method: str = "idc"
     ipc: int = 10                    # stored images per class
     factor: int | None = None        # multi-formation factor; None: 2 for idc, 1 otherwise
+    axis: str = "spatial"            # 'time': the 1-D multi-formation of spectrograms (Table 6.4)
+    pad: bool = False                # allow a factor that does not divide the size (ImageNet 224 at factor 3)
     iterations: int = 2000           # outer iterations (one network initialisation each)
     inner: int = 100                 # matching steps per network (idc: network updates between them)
     batch_real: int = 64
@@ -144,7 +157,7 @@ class CondenseConfig:
         c.factor = c.factor or (2 if c.method == "idc" else 1)
         c.metric = c.metric or ("cos" if c.method == "dsa" else "mse")
         c.net_data = c.net_data or ("synthetic" if c.method == "dsa" else "real")
-        check_choice("net_data", c.net_data, ("real", "synthetic")); check_choice("metric", c.metric, ("mse", "cos"))
+        check_choice("net_data", c.net_data, ("real", "synthetic")); check_choice("metric", c.metric, ("mse", "cos")); check_choice("axis", c.axis, ("spatial", "time"))
         if c.lr_img is None: c.lr_img = {1: 5e-4, 10: 5e-3, 50: 2.5e-2}.get(c.ipc, 5e-3) if c.method != "dm" else 1.0
         for k in ("iterations", "inner", "batch_real"): check_positive(k, getattr(c, k))
         return c
@@ -156,13 +169,14 @@ class Condensed:
     factor: int = 1
     axis: str = "spatial"
     history: list = field(default_factory=list)
+    pad: bool = False
     def formed(self):
         "The training set f(S): formed images and labels."
-        return multi_formation(self.images, self.factor, self.axis), formed_labels(self.labels, self.factor, self.axis)
+        return multi_formation(self.images, self.factor, self.axis, self.pad), formed_labels(self.labels, self.factor, self.axis)
     @property
     def stored_pixels(self) -> int: return int(self.images[0].numel() // self.images.shape[1]) * len(self.images)
 
-# %% ../nbs/60_condense.ipynb #71d1890d
+# %% ../nbs/60_condense.ipynb #80e5615c
 def _float_images(ds):
     "Images (n, C, H, W) float in [0, 1] and labels (n,) of an `ImageArrayDataset`."
     return torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255), torch.as_tensor(np.asarray(ds.targets)).long()
@@ -196,24 +210,28 @@ def select_herding(real: dict, ipc: int, embed) -> Condensed:
         xs.append(x[chosen])
     return Condensed(torch.cat(xs), torch.cat([torch.full((len(x),), c) for c, x in zip(real, xs)]))
 
-def init_synthetic(real: dict, ipc: int, factor: int = 1, seed: int = 0) -> Condensed:
-    "Initialise S from real images: for factor k, k² real images downsampled by k and tiled into each stored image."
+def init_synthetic(real: dict, ipc: int, factor: int = 1, seed: int = 0, axis: str = "spatial", pad: bool = False) -> Condensed:
+    """Initialise S from real images: for factor k, k² real images (k along the time axis) downsampled by k and tiled
+    into each stored image, in `multi_formation`'s part order (with `pad`, the tiles cover the padded size and are cut)."""
     g = torch.Generator().manual_seed(seed); xs = []
-    _check_factor(factor, *next(iter(real.values())).shape[2:], "spatial")
+    H, W = next(iter(real.values())).shape[2:]
+    _check_factor(factor, H, W, axis, pad)
+    kh, kw = (factor, factor) if axis == "spatial" else (1, factor)
+    h, w = -(-H // kh), -(-W // kw)                                    # ceil: the padded part size
     for c, x in real.items():
-        k2 = factor * factor
+        k2 = kh * kw
         idx = torch.randperm(len(x), generator=g)[:ipc * k2]
         if len(idx) < ipc * k2: idx = idx[torch.arange(ipc * k2) % len(idx)]
         imgs = x[idx]
         if factor > 1:
-            n_, C, H, W = imgs.shape
-            small = F.interpolate(imgs, size=(H // factor, W // factor), mode="bilinear", align_corners=False, antialias=True)
-            small = small.reshape(factor, factor, ipc, C, H // factor, W // factor)      # part-major, as multi_formation
-            imgs = small.permute(2, 3, 0, 4, 1, 5).reshape(ipc, C, H, W)
+            C = imgs.shape[1]
+            small = F.interpolate(imgs, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
+            small = small.reshape(kh, kw, ipc, C, h, w)                 # part-major, as multi_formation
+            imgs = small.permute(2, 3, 0, 4, 1, 5).reshape(ipc, C, kh * h, kw * w)[:, :, :H, :W]
         xs.append(imgs)
-    return Condensed(torch.cat(xs).clone(), torch.cat([torch.full((ipc,), c) for c in real]), factor)
+    return Condensed(torch.cat(xs).clone(), torch.cat([torch.full((ipc,), c) for c in real]), factor, axis, pad=pad)
 
-# %% ../nbs/60_condense.ipynb #a4914eb2
+# %% ../nbs/60_condense.ipynb #dfd3f6b7
 def _norm(mean, std, device):
     m = torch.tensor(mean, device=device).view(1, -1, 1, 1); s = torch.tensor(std, device=device).view(1, -1, 1, 1)
     return lambda x: (x - m) / s
@@ -226,6 +244,14 @@ def _cutmix(x, y_onehot, gen):
     area = box.flatten(1).mean(1)[:, None]
     return x * (1 - box) + x[perm] * box, y_onehot * (1 - area) + y_onehot[perm] * area
 
+def _check_classes(classes, n_classes: int) -> list:
+    "The class ids to condense (all by default); refuses duplicates and ids outside the dataset."
+    if classes is None: return list(range(n_classes))
+    keys = [int(c) for c in classes]
+    if not keys or len(set(keys)) != len(keys) or min(keys) < 0 or max(keys) >= n_classes:
+        raise ValueError(f"classes must be distinct class ids in [0, {n_classes}), got {list(classes)!r}")
+    return keys
+
 def _sample(x, n, gen): return x[torch.randperm(len(x), generator=gen)[:n].to(x.device)]
 
 def _model_args(model: str, model_args: dict, image_size: int) -> dict:
@@ -233,18 +259,27 @@ def _model_args(model: str, model_args: dict, image_size: int) -> dict:
     return {"image_size": image_size, **model_args} if model.startswith("convnet") else dict(model_args)
 
 def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfig | None = None, device="auto",
-             progress: bool = True, max_per_class: int | None = None, log_every: int = 1) -> Condensed:
+             progress: bool = True, max_per_class: int | None = None, log_every: int = 1, classes=None, networks=None) -> Condensed:
     """Condense `train_ds` (an `ImageArrayDataset`) into `ipc` stored images per class by `method` (Algorithm 5 for
-    'idc' / 'idc_i'; DSA; DM). `config` overrides every setting (its `method` and `ipc` win over the arguments)."""
+    'idc' / 'idc_i'; DSA; DM). `config` overrides every setting (its `method` and `ipc` win over the arguments).
+
+    `classes`: condense only these classes from their own training data — the networks see no other class (the
+    class-incremental protocol of Sec. 6.5.3); the returned labels keep the original class ids.
+    `networks`: a callable `iteration -> nn.Module` (outputs = number of condensed classes) used as the matching
+    network of each outer iteration instead of a fresh random one, and then held fixed — no updates between matching
+    steps (the fixed pretrained networks of Fig. 6.5, left)."""
     from tqdm.auto import tqdm
     from dataopt.models import create_model
     cfg = (config or CondenseConfig(method=method, ipc=ipc)).resolved()
     dev = get_device(device)
     gen = torch.Generator().manual_seed(cfg.seed); torch.manual_seed(cfg.seed)
     real = class_tensors(train_ds, dev, max_per_class, cfg.seed)
+    keys = _check_classes(classes, len(real))
+    real = {i: real[c] for i, c in enumerate(keys)}
+    if networks is not None and not callable(networks): raise ValueError(f"networks must be a callable iteration -> nn.Module, got {type(networks).__name__}")
     C = len(real); norm = _norm(train_ds.mean, train_ds.std, dev)
     if min(len(v) for v in real.values()) < 1: raise ValueError("every class needs at least one training image")
-    S = init_synthetic(real, cfg.ipc, cfg.factor, cfg.seed)
+    S = init_synthetic(real, cfg.ipc, cfg.factor, cfg.seed, cfg.axis, cfg.pad)
     S.images = S.images.to(dev).requires_grad_(True); S.labels = S.labels.to(dev)
     opt_img = torch.optim.SGD([S.images], lr=cfg.lr_img, momentum=0.5)
     aug = SiameseAugment(generator=gen)
@@ -252,12 +287,12 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     bar = tqdm(range(cfg.iterations), desc=f"condense {cfg.method} ipc {cfg.ipc}", disable=not progress)
     t0 = time.perf_counter()
     for it in bar:
-        net = create_model(cfg.model, C, **margs).to(dev).train()
+        net = (networks(it) if networks is not None else create_model(cfg.model, C, **margs)).to(dev).train()
         if cfg.method == "dm":
             for p_ in net.parameters(): p_.requires_grad_(False)
             loss = 0.0
             for c in range(C):
-                xr = _sample(real[c], cfg.batch_real, gen); xs = multi_formation(S.images[S.labels == c], cfg.factor)
+                xr = _sample(real[c], cfg.batch_real, gen); xs = multi_formation(S.images[S.labels == c], cfg.factor, cfg.axis, cfg.pad)
                 xa = aug(norm(torch.cat([xr, xs])))
                 f = net.features(xa)
                 loss = loss + ((f[:len(xr)].mean(0) - f[len(xr):].mean(0)) ** 2).sum()
@@ -273,7 +308,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
             step_loss = 0.0
             for c in range(C):
                 xr = _sample(real[c], cfg.batch_real, gen)
-                xs = multi_formation(S.images[S.labels == c], cfg.factor)
+                xs = multi_formation(S.images[S.labels == c], cfg.factor, cfg.axis, cfg.pad)
                 xa = aug(norm(torch.cat([xr, xs])))
                 yr = torch.full((len(xr),), c, device=dev); ys = torch.full((len(xs),), c, device=dev)
                 loss = match_loss(net, xa[:len(xr)], yr, xa[len(xr):], ys, cfg.metric, params)
@@ -281,10 +316,11 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
                 step_loss += float(loss.detach())
             with torch.no_grad(): S.images.clamp_(0, 1)
             total += step_loss / C
-            if step == cfg.inner - 1: break
+            if step == cfg.inner - 1 or networks is not None: continue
             if cfg.net_data == "real":
-                xb = torch.cat([_sample(real[c], max(1, cfg.batch_real // C), gen) for c in range(C)])
-                yb = F.one_hot(torch.arange(C, device=dev).repeat_interleave(len(xb) // C), C).float()
+                parts = [_sample(real[c], max(1, cfg.batch_real // C), gen) for c in range(C)]   # a class may have fewer images
+                xb = torch.cat(parts)
+                yb = F.one_hot(torch.cat([torch.full((len(x_),), c, device=dev) for c, x_ in enumerate(parts)]), C).float()
             else:
                 xb, yl = (t.detach() for t in S.formed()); yb = F.one_hot(yl, C).float()
             xb = norm(xb)
@@ -295,14 +331,16 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
         rec = dict(iteration=it + 1, loss=total / cfg.inner, seconds=time.perf_counter() - t0)
         if (it + 1) % log_every == 0 or it + 1 == cfg.iterations: S.history.append(rec)
         bar.set_postfix(loss=f"{rec['loss']:.4f}")
-    S.images = S.images.detach().cpu(); S.labels = S.labels.cpu()
+    S.images = S.images.detach().cpu(); S.labels = torch.as_tensor(keys)[S.labels.cpu()]
     return S
 
-# %% ../nbs/60_condense.ipynb #26a2f34f
+# %% ../nbs/60_condense.ipynb #7e5aba21
 def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_args: dict | None = None, epochs: int = 1000,
                        batch_size: int = 64, lr: float = 0.01, seeds=(0, 1, 2), augment: bool = True, cutmix: bool = True,
-                       device="auto", progress: bool = False) -> dict:
-    "Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed."
+                       device="auto", progress: bool = False, classes=None) -> dict:
+    """Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed.
+    `classes`: a model over these classes only, tested on their test images (class-incremental learning: a classifier
+    over the classes seen so far, as GDumb's masking of unseen classes)."""
     from tqdm.auto import tqdm
     from dataopt.models import create_model
     check_positive("epochs", epochs)
@@ -310,6 +348,10 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
     x, y = (t.detach().to(dev) for t in cond.formed())
     C = int(test_ds.num_classes)
     xt, yt = _float_images(test_ds)
+    if classes is not None:
+        keys = torch.as_tensor(_check_classes(classes, C)); remap = torch.full((C,), -1, dtype=torch.long); remap[keys] = torch.arange(len(keys))
+        if (remap[y.cpu()] < 0).any(): raise ValueError(f"classes={list(classes)!r} misses labels of the condensed set {sorted(set(y.tolist()))}")
+        y = remap[y.cpu()].to(dev); keep = remap[yt] >= 0; xt, yt = xt[keep], remap[yt[keep]]; C = len(keys)
     margs = _model_args(model, model_args or {}, x.shape[2])
     accs = []
     for seed in seeds:
@@ -332,6 +374,43 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
             for i in range(0, len(xt), 500): correct += int((net(norm(xt[i:i + 500].to(dev))).argmax(1).cpu() == yt[i:i + 500]).sum())
         accs.append(100 * correct / len(xt))
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs)
+
+# %% ../nbs/60_condense.ipynb #5cf20aea
+PAPER_CONFIGS = {
+    "cifar10": dict(data="CIFAR-10 (torchvision), 5,000 images a class", shape=(3, 32, 32), classes=10, ipcs=(1, 10, 50),
+                    config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
+                    eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)}, eval_epochs=1000, tables=("6.1", "6.2", "6.5", "6.6", "6.7")),
+    "cifar100_continual": dict(data="CIFAR-100 (torchvision), 5 class-incremental steps of 20 classes", shape=(3, 32, 32), classes=100, ipcs=(20,),
+                    config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
+                    eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)}, eval_epochs=1000, tables=("Fig. 6.7",)),
+    "imagenet10": dict(data="ImageNet-10 subset (ImageFolder <DATAOPT_DATA>/imagenet10, ~1,200 images a class)", shape=(3, 224, 224), classes=10, ipcs=(10, 20),
+                    config=CondenseConfig(method="idc", factor=3, pad=True, iterations=2000, inner=100, model="resnet10_ap", model_args=dict(width=64, image_size=224)),
+                    eval_models={"resnet10_ap": dict(width=64, image_size=224)}, eval_epochs=1000, tables=("6.3", "6.7")),
+    "imagenet100": dict(data="ImageNet-100 subset (ImageFolder <DATAOPT_DATA>/imagenet100, ~1,200 images a class)", shape=(3, 224, 224), classes=100, ipcs=(10, 20),
+                    config=CondenseConfig(method="idc", factor=3, pad=True, iterations=2000, inner=100, model="resnet10_ap", model_args=dict(width=64, image_size=224)),
+                    eval_models={"resnet10_ap": dict(width=64, image_size=224)}, eval_epochs=1000, tables=("6.3",)),
+    "speech": dict(data="Mini Speech Commands: 8,000 one-second clips, 8 classes, 64x64 magnitude spectrograms", shape=(1, 64, 64), classes=8, ipcs=(10, 20),
+                    config=CondenseConfig(method="idc", factor=2, axis="time", iterations=2000, inner=100, model="convnet4", model_args=dict(width=128, in_channels=1)),
+                    eval_models={"convnet4": dict(width=128, in_channels=1)}, eval_epochs=1000, tables=("6.4",)),
+}
+
+def dry_run_paper_config(name: str, device="cpu", n_per_class: int = 3, max_classes: int = 10) -> dict:
+    "Run a `PAPER_CONFIGS` entry for one outer iteration (two matching steps) and one evaluation epoch on random data of its shape."
+    from dataopt.data import ImageArrayDataset
+    check_choice("name", name, tuple(PAPER_CONFIGS))
+    pc = PAPER_CONFIGS[name]; C_, H, W = pc["shape"]; K = min(pc["classes"], max_classes)
+    rng = np.random.default_rng(0)
+    def rand_ds(n):
+        y = np.repeat(np.arange(K), n)
+        x = rng.integers(0, 256, (len(y), H, W, C_), dtype=np.uint8)
+        return ImageArrayDataset(x, y, f"random {name}-shaped", [str(c) for c in range(K)], mean=(0.5,) * C_, std=(0.25,) * C_)
+    tr, te = rand_ds(n_per_class), rand_ds(1)
+    cfg = CondenseConfig(**{**asdict(pc["config"]), "ipc": 1, "iterations": 1, "inner": 2, "batch_real": 2})
+    t0 = time.perf_counter(); S = condense(tr, config=cfg, device=device, progress=False)
+    xf, yf = S.formed()
+    if xf.shape[1:] != (C_, H, W): raise AssertionError(f"{name}: formed shape {tuple(xf.shape[1:])} != {pc['shape']}")
+    accs = {m: evaluate_condensed(S, te, model=m, model_args=a, epochs=1, seeds=(0,), device=device)["mean"] for m, a in pc["eval_models"].items()}
+    return dict(name=name, stored=tuple(S.images.shape), formed=tuple(xf.shape), eval_models=list(accs), seconds=time.perf_counter() - t0)
 
 # %% ../nbs/60_condense.ipynb #7b06ec49
 def bench_condense(ipc: int = 10, steps: int = 3, width: int = 128, device: str = "auto") -> dict:

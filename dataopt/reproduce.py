@@ -16,7 +16,7 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATI
            'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
            'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
-# %% ../nbs/05_reproduce.ipynb #4f87a5bc
+# %% ../nbs/05_reproduce.ipynb #5d122f02
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
@@ -57,14 +57,20 @@ EXPERIMENTS: list[Experiment] = [
                            "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11"),
     Experiment("condensation", "ch6", "experiments/60_condensation.ipynb",
                produces=("table 6.1", "table 6.2", "table 6.5", "table 6.6", "table 6.7", "figure 6.2", "figure 6.3", "figure 6.4",
-                         "figure 6.5", "figure 6.6"), needs=("cifar10",), minutes=(1, 30, None),
+                         "figure 6.5", "figure 6.6", "figure 6.7"), needs=("cifar10",), minutes=(1, 30, None),
                description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
-                           "analyses: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.6"),
+                           "analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.7"),
+    Experiment("ccm", "ch7", "experiments/70_ccm.ipynb",
+               produces=("figure 7.6", "figure 7.7", "table 7.1", "table 7.3", "table 7.5", "table 7.10"), needs=("smollm2",), minutes=(2, 30, None),
+               description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context and Gisting-online on generated "
+                           "online ICL and personalisation tasks; KV memory, latency and throughput: Figs 7.6-7.7, Tables 7.1, 7.3, 7.5, 7.10"),
 ]
 
 PAPER_ONLY: dict[str, str] = {     # artefact id -> why only paper scale can make it
-    "table 6.3": "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3): no ImageNet offline; the model and factor are in dataopt",
-    "table 6.4": "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented and tested",
+    "table 6.3": "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3, padded): no ImageNet offline; "
+                 "dataopt.condense.PAPER_CONFIGS['imagenet10'/'imagenet100'], dry-run on random data of that shape",
+    "table 6.4": "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented and tested, "
+                 "PAPER_CONFIGS['speech'] dry-run on random 1x64x64 spectrograms",
 }
 ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
                  "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
