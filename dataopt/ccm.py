@@ -13,9 +13,13 @@ from .core import DataoptError, check_choice, check_positive
 from .llm import kv_layers
 
 # %% auto #0
-__all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_WORDS', 'ATTRIBUTES', 'SMALL_TALK', 'CCMState',
-           'CondLoRALinear', 'Layout', 'build_layout', 'CCM', 'CCMSession', 'train_ccm', 'OnlineSample', 'icl_sample',
-           'personal_sample', 'sample_layout', 'evaluate_online', 'bench_ccm']
+__all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_WORDS', 'ATTRIBUTES', 'SMALL_TALK',
+           'DIALOGUE_FACTS', 'SLOTS', 'MEMORYBANK_PROMPT', 'METHODS', 'PAPER_CONFIGS', 'PAPER_TRAINING', 'CCMState',
+           'CondLoRALinear', 'Layout', 'build_layout', 'CCM', 'MemorySession', 'CCMSession', 'train_ccm',
+           'OnlineSample', 'icl_sample', 'personal_sample', 'sample_layout', 'dialogue_sample', 'text_corpus',
+           'text_layout', 'FullContextSession', 'NoContextSession', 'CompressiveSession', 'GistFixedSession',
+           'MemoryBankSession', 'make_session', 'rouge_l', 'evaluate_online', 'stream_perplexity', 'bench_ccm',
+           'dry_run_paper_config']
 
 # %% ../nbs/70_ccm.ipynb #5cba85a8
 class CCMState:
@@ -64,8 +68,8 @@ def _register_attention():
     AttentionInterface.register(_ATTN, _ccm_attention)
     ALL_MASK_ATTENTION_FUNCTIONS.register(_ATTN, sdpa_mask)
 
-# %% ../nbs/70_ccm.ipynb #40a06d63
-MODES = ("concat", "merge", "gist_online")
+# %% ../nbs/70_ccm.ipynb #c1f702bc
+MODES = ("concat", "merge", "gist_online", "compressive")
 
 @dataclass
 class Layout:
@@ -77,18 +81,27 @@ class Layout:
     merge_weights: torch.Tensor | None   # (M, L) for merge
     answer_slice: slice        # positions whose logits predict the answer tokens
 
-def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp: int = 2, mode: str = "concat") -> Layout:
-    "One training sequence [prefix, c(1), ⟨C⟩×n, …, c(t), ⟨C⟩×n, I(t), O(t)] and its Fig. 7.3 (b) mask (Algorithm 6's x_i, y_i)."
-    check_choice("mode", mode, MODES); check_positive("n_comp", n_comp)
+def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp: int = 2, mode: str = "concat",
+                 positions: str = "absolute") -> Layout:
+    """One training sequence [prefix, c(1), ⟨C⟩×n, …, c(t), ⟨C⟩×n, I(t), O(t)] and its Fig. 7.3 (b) mask (Algorithm 6's x_i, y_i).
+    `positions="absolute"`: tokens keep their place in the raw stream (⟨COMP⟩ does not advance it); `"compact"`: the
+    positions a streaming KV cache reassigns from 0 (Sec. 7.4, Fig. 7.9) — c(j) follows the prefix and the n·(j−1)
+    memory slots, its ⟨COMP⟩ take the next memory slots' positions, and I(t) follows all n·t slots."""
+    check_choice("mode", mode, MODES); check_positive("n_comp", n_comp); check_choice("positions", positions, ("absolute", "compact"))
     if not segments: raise ValueError("segments must hold at least one context segment")
     if any(len(s) == 0 for s in segments): raise ValueError("segments must not be empty (an empty turn has nothing to compress)")
     if not answer: raise ValueError("answer must hold at least one token")
+    if mode == "compressive" and positions != "absolute": raise ValueError("mode='compressive' keeps raw positions: positions must be 'absolute'")
     ids, comp, pos, seg = list(prefix), [False] * len(prefix), list(range(len(prefix))), [0] * len(prefix)
-    p = len(prefix)
+    p = len(prefix); k = 0 if mode == "compressive" else n_comp        # Compressive Transformer: no ⟨COMP⟩, pooled keys/values
     for j, s in enumerate(segments, 1):
-        ids += list(s) + [-1] * n_comp; comp += [False] * len(s) + [True] * n_comp
-        pos += list(range(p, p + len(s))) + list(range(p + len(s), p + len(s) + n_comp)); seg += [j] * (len(s) + n_comp)
-        p += len(s)                                             # ⟨COMP⟩ does not advance the position
+        ids += list(s) + [-1] * k; comp += [False] * len(s) + [True] * k; seg += [j] * (len(s) + k)
+        if positions == "absolute":
+            pos += list(range(p, p + len(s))) + list(range(p + len(s), p + len(s) + k))
+            p += len(s)                                         # ⟨COMP⟩ does not advance the position
+        else:
+            pos += list(range(p, p + len(s))) + list(range(p, p + n_comp))
+            p += n_comp                                         # the raw c(j) leaves the cache; its ⟨COMP⟩ slots stay
     T = len(segments); q0 = len(ids)
     qa = list(query) + list(answer)
     ids += qa; comp += [False] * len(qa); pos += list(range(p, p + len(qa))); seg += [T + 1] * len(qa)
@@ -104,6 +117,13 @@ def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp
         mask = own | pre | (comp_t[None] & (sk < sq) & (sk > 0)); W = None
     elif mode == "gist_online":                                 # each c(j) compressed alone; only I(t), O(t) read every ⟨COMP⟩
         mask = own | pre | (comp_t[None] & (sk > 0) & (sq == T + 1)); W = None
+    elif mode == "compressive":                                 # mean pooling [160]: c(j)'s keys/values in n runs, read by later segments
+        W = torch.zeros(T * n_comp, L)
+        for j in range(T):                                      # T·n rows, a tiny loop over steps
+            for s_, g in enumerate(torch.tensor_split((seg_t == j + 1).nonzero().flatten(), n_comp)):
+                if len(g): W[j * n_comp + s_, g] = 1.0 / len(g)
+        mem_seg = torch.arange(1, T + 1).repeat_interleave(n_comp)
+        mask = torch.cat([own | pre, (mem_seg[None] < sq) & (W.sum(1) > 0)[None]], 1)
     else:
         slots = comp_t.nonzero().flatten().view(T, n_comp)      # ⟨COMP⟩ positions per segment
         W = torch.zeros(T * n_comp, L)
@@ -114,7 +134,7 @@ def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp
         mask = torch.cat([own | pre, see_mem], 1)             # other segments' ⟨COMP⟩ only through the memory columns
     return Layout(ids_t, comp_t, torch.tensor(pos), labels, mask, W, slice(a0 - 1, L - 1))
 
-# %% ../nbs/70_ccm.ipynb #8ab570f1
+# %% ../nbs/70_ccm.ipynb #c5566a58
 def _hf_model(llm_or_model):
     return llm_or_model.model if hasattr(llm_or_model, "tokenizer") and hasattr(llm_or_model, "model") else llm_or_model
 
@@ -124,6 +144,8 @@ class CCM(nn.Module):
                  conditional: bool = True, targets=("q_proj", "k_proj", "v_proj", "o_proj")):
         super().__init__()
         check_choice("mode", mode, MODES); check_positive("n_comp", n_comp)
+        if mode == "compressive" and conditional:
+            raise ValueError("mode='compressive' has no ⟨COMP⟩ tokens for a conditional adapter: pass conditional=False")
         model = _hf_model(llm)
         if any(isinstance(m, CondLoRALinear) for m in model.modules()):
             raise ValueError("this model already carries CCM adapters: load a fresh copy (dataopt.llm.load_llm(..., cache=False))")
@@ -152,7 +174,7 @@ class CCM(nn.Module):
     def forward_layouts(self, layouts: list) -> tuple:
         "Logits (B, L, V) of a padded batch of `Layout`s in one pass with the Fig. 7.3 masks; also returns the labels."
         if not layouts: raise ValueError("layouts must not be empty")
-        if any((l.merge_weights is None) != (self.mode != "merge") for l in layouts): raise ValueError(f"layouts were built for another mode than {self.mode!r}")
+        if any((l.merge_weights is None) != (self.mode not in ("merge", "compressive")) for l in layouts): raise ValueError(f"layouts were built for another mode than {self.mode!r}")
         dev = self.comp_embed.device; B = len(layouts)
         L = max(len(l.ids) for l in layouts); Mx = max(0 if l.merge_weights is None else len(l.merge_weights) for l in layouts)
         if self.window and max(int(l.pos.max()) for l in layouts) >= self.window:
@@ -180,13 +202,75 @@ class CCM(nn.Module):
 
     def session(self, prefix=()) -> "CCMSession":
         "An online session (Eqs. 7.1–7.3) starting from the shared `prefix` token ids."
+        if self.mode == "compressive": return CompressiveSession(self.model, list(prefix), self.n_comp)
         return CCMSession(self, list(prefix))
 
-# %% ../nbs/70_ccm.ipynb #75b124b5
-class CCMSession:
+# %% ../nbs/70_ccm.ipynb #40b9f2e4
+def _expand_cache(kv, batch: int):
+    from transformers import DynamicCache
+    if kv is None: return None
+    c = DynamicCache()
+    for i, (k, v) in enumerate(kv): c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
+    return c
+
+def _cat_kv(*parts):
+    parts = [p_ for p_ in parts if p_ is not None]
+    if not parts: return None
+    return [(torch.cat([p_[i][0] for p_ in parts], 2), torch.cat([p_[i][1] for p_ in parts], 2)) for i in range(len(parts[0]))]
+
+def _kv_len(kv): return 0 if kv is None else kv[0][0].shape[2]
+
+class MemorySession:
+    "Shared verbs of the memory sessions: subclasses set `model` (the HF model), `kv` (per-layer (k, v) or None) and `pos`."
+    peak_kv = 0
+    def _forward(self, ids, pos0, cache):
+        dev = next(self.model.parameters()).device
+        pos = torch.arange(pos0, pos0 + ids.shape[1], device=dev)[None].expand(ids.shape[0], -1)
+        return self.model(input_ids=ids.to(dev), position_ids=pos, cache=cache, use_cache=cache is not None)
+
+    def kv_length(self) -> int: return _kv_len(self.kv)
+
+    @torch.no_grad()
+    def logits(self, ids) -> torch.Tensor:
+        "Logits (L, V) of `ids` read against the memory; the memory is unchanged."
+        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
+        if not ids: raise ValueError("ids must not be empty")
+        return self._forward(torch.tensor([ids]), self.pos, _expand_cache(self.kv, 1)).logits[0]
+
+    @torch.no_grad()
+    def score(self, query, options) -> tuple:
+        "Log-likelihood of each option's tokens after `query` (token-id lists), and each option's length, in one batched pass."
+        query = list(query); options = [list(o) for o in options]
+        if not query: raise ValueError("query must not be empty")
+        if not options or any(len(o) == 0 for o in options): raise ValueError("options must be non-empty token lists")
+        B, L = len(options), len(query) + max(map(len, options))
+        ids = torch.zeros(B, L, dtype=torch.long); tgt = torch.zeros(B, L, dtype=torch.long); m = torch.zeros(B, L, dtype=torch.bool)
+        for b, o in enumerate(options):                                   # padding on the right: causal attention never reads it
+            ids[b, :len(query) + len(o)] = torch.tensor(query + o)
+            tgt[b, len(query) - 1:len(query) - 1 + len(o)] = torch.tensor(o); m[b, len(query) - 1:len(query) - 1 + len(o)] = True
+        logits = self._forward(ids, self.pos, _expand_cache(self.kv, B)).logits.float()
+        lp = logits.log_softmax(-1).gather(2, tgt.to(logits.device)[..., None])[..., 0] * m.to(logits.device)
+        return lp.sum(1).cpu(), m.sum(1)
+
+    @torch.no_grad()
+    def generate(self, query, max_new_tokens: int = 16, stop_ids=()) -> list:
+        "Greedy answer to `query` read against the memory; the memory is unchanged."
+        from transformers import DynamicCache
+        query = list(query)
+        if not query: raise ValueError("query must not be empty")
+        cache = _expand_cache(self.kv, 1) or DynamicCache(); pos, x, out = self.pos, torch.tensor([query]), []
+        for _ in range(max_new_tokens):
+            logits = self._forward(x, pos, cache).logits
+            pos += x.shape[1]; nxt = int(logits[0, -1].argmax())
+            if nxt in set(stop_ids): break
+            out.append(nxt); x = torch.tensor([[nxt]])
+        return out
+
+# %% ../nbs/70_ccm.ipynb #841523fd
+class CCMSession(MemorySession):
     "The memory Mem(t) of one identity (user, task, conversation) and the methods of Eqs. 7.1–7.3."
     def __init__(self, ccm: CCM, prefix: list):
-        self.ccm, self.t, self.pos, self.mem = ccm, 0, len(prefix), None
+        self.ccm, self.model, self.t, self.pos, self.mem = ccm, ccm.model, 0, len(prefix), None
         self.prefix_kv = None
         if prefix:
             cache = self._run(torch.tensor(prefix), torch.zeros(len(prefix), dtype=torch.bool), 0, None)[1]
@@ -223,6 +307,7 @@ class CCMSession:
         if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to compress")
         n = self.ccm.n_comp
         x = torch.cat([ids, torch.full((n,), -1)]); comp = torch.cat([torch.zeros(len(ids), dtype=torch.bool), torch.ones(n, dtype=torch.bool)])
+        self.peak_kv = self.kv_length() + len(x)
         _, cache = self._run(x, comp, self.pos, self._cache([self.prefix_kv, self.mem if self.ccm.mode != "gist_online" else None]))
         h = [(k[:, :, -n:].clone(), v[:, :, -n:].clone()) for k, v in kv_layers(cache)]
         self.t += 1; self.pos += len(ids)
@@ -239,27 +324,15 @@ class CCMSession:
         if len(ids) == 0: raise ValueError("ids must not be empty")
         return self._run(ids, torch.zeros(len(ids), dtype=torch.bool), self.pos, self._cache([self.prefix_kv, self.mem]))[0][0]
 
-    @torch.no_grad()
-    def generate(self, ids, max_new_tokens: int = 32, stop_ids=()) -> list:
-        "Greedy answer to the input `ids` read against [prefix; Mem(t)]; the memory is unchanged."
-        ids = torch.as_tensor(list(ids) if not torch.is_tensor(ids) else ids, dtype=torch.long).flatten()
-        if len(ids) == 0: raise ValueError("ids must not be empty")
-        check_positive("max_new_tokens", max_new_tokens)
-        cache = self._cache([self.prefix_kv, self.mem]); pos, out = self.pos, []
-        x = ids
-        for _ in range(max_new_tokens):
-            logits, cache = self._run(x, torch.zeros(len(x), dtype=torch.bool), pos, cache)
-            pos += len(x); nxt = int(logits[0, -1].argmax())
-            if nxt in set(stop_ids): break
-            out.append(nxt); x = torch.tensor([nxt])
-        return out
-
     def kv_length(self) -> int:
         "Key/value pairs held per layer: prefix + memory."
         return sum(0 if p_ is None else p_[0][0].shape[2] for p_ in (self.prefix_kv, self.mem))
 
     def kv_bytes(self) -> int:
         return sum(t.numel() * t.element_size() for p_ in (self.prefix_kv, self.mem) if p_ is not None for kv in p_ for t in kv)
+
+    @property
+    def kv(self): return _cat_kv(self.prefix_kv, self.mem)
 
 # %% ../nbs/70_ccm.ipynb #f9e846e7
 def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 3e-4, warmup: float = 0.03, seed: int = 0,
@@ -341,7 +414,7 @@ def personal_sample(rng, T: int = 8) -> OnlineSample:
     a = rng.choice(attrs); opts = ATTRIBUTES[a][2]
     return OnlineSample([f"User: {t}\n" for t in turns], f"User: {ATTRIBUTES[a][1]}\nAssistant: I recommend", [f" {o}" for o in opts], opts.index(vals[a]), a)
 
-# %% ../nbs/70_ccm.ipynb #fbccf26c
+# %% ../nbs/70_ccm.ipynb #ac328abb
 def _tok(tok, text): return tok(text, add_special_tokens=False).input_ids
 
 def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, prefix=()) -> Layout:
@@ -350,38 +423,282 @@ def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, pre
     return build_layout(list(prefix), [_tok(tok, s) for s in sample.segments[:t]], _tok(tok, sample.query),
                         _tok(tok, sample.options[sample.answer]), n_comp, mode)
 
-def _option_logprob(logits, q_len, opt_ids):
-    lp = logits[q_len - 1:q_len - 1 + len(opt_ids)].float().log_softmax(-1)
-    return float(lp.gather(1, torch.tensor(opt_ids, device=lp.device)[:, None]).sum())
+# %% ../nbs/70_ccm.ipynb #e546373a
+DIALOGUE_FACTS = [
+    ("I am meeting {name} at {time} tomorrow.", "Have a good meeting with {name}.", "When am I meeting {name}?", "You are meeting {name} at {time}."),
+    ("My flight to {city} leaves on {day}.", "Safe travels to {city}!", "When does my flight leave?", "Your flight to {city} leaves on {day}."),
+    ("I lost my {item} at the {place}.", "I hope you find your {item}.", "Where did I lose my {item}?", "You lost your {item} at the {place}."),
+    ("My brother {name} works as a {job}.", "That sounds like an interesting job.", "What does my brother do?", "Your brother {name} works as a {job}."),
+    ("I am cooking {dish} for dinner tonight.", "Enjoy your {dish}!", "What am I cooking tonight?", "You are cooking {dish} tonight."),
+    ("My new phone number ends in {digits}.", "Noted, thanks for the update.", "What does my new number end in?", "Your new number ends in {digits}."),
+]
+SLOTS = {"name": "anna omar lena yuki pablo mira theo sara ivan nora".split(), "time": "nine ten noon two four six eight".split(),
+         "city": "lisbon oslo cairo lima tokyo delhi rome boston".split(), "day": "monday tuesday friday saturday sunday".split(),
+         "item": "wallet keys scarf umbrella glasses notebook".split(), "place": "station library cinema gym market airport".split(),
+         "job": CATEGORIES["job"], "dish": "curry risotto tacos lasagna dumplings paella".split(), "digits": "17 42 58 63 91 26".split()}
+
+def dialogue_sample(rng, T: int = 8) -> OnlineSample:
+    "A dialogue: T user/assistant exchanges, each with its own fact (or small talk); the final reply recalls one fact."
+    check_positive("T", T)
+    facts = rng.sample(DIALOGUE_FACTS, min(len(DIALOGUE_FACTS), max(1, T // 2)))
+    filled = []
+    for f in facts:
+        v = {k: rng.choice(vals) for k, vals in SLOTS.items()}
+        filled.append(tuple(x.format(**v) for x in f))
+    turns = [f"User: {f[0]}\nAssistant: {f[1]}\n" for f in filled] + [f"User: {t}\nAssistant: I see.\n" for t in rng.sample(SMALL_TALK, T - len(filled))]
+    rng.shuffle(turns)
+    q = rng.choice(filled)
+    return OnlineSample(turns, f"User: {q[2]}\nAssistant:", [f" {q[3]}"], 0, "dialogue")
+
+def text_corpus(split: str = "train") -> str:
+    "CPython's pydoc topics (ships with Python): topics sorted by name, every fifth held out for `split='test'`."
+    check_choice("split", split, ("train", "test"))
+    import pydoc_data.topics as t
+    names = sorted(t.topics)
+    keep = [n for i, n in enumerate(names) if (i % 5 == 4) == (split == "test")]
+    return "\n\n".join(t.topics[n] for n in keep)
+
+def text_layout(rng, ids: list, n_comp: int, mode: str = "concat", sink: int = 1, chunk: int = 64, max_segments: int = 3,
+                window=(16, 64), answer_len: int = 32) -> Layout:
+    "A streaming-style training sequence from token `ids`: sink tokens, 1..max_segments compressed chunks, a raw window, the next tokens (compact positions)."
+    t = rng.randint(1, max_segments); w = rng.randint(*window)
+    need = sink + t * chunk + w + answer_len
+    if len(ids) < need: raise ValueError(f"ids holds {len(ids)} tokens; a text layout needs {need}")
+    a = rng.randrange(0, len(ids) - need + 1)
+    x = ids[a:a + need]
+    segs = [x[sink + i * chunk: sink + (i + 1) * chunk] for i in range(t)]
+    q0 = sink + t * chunk
+    return build_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:], n_comp, mode, positions="compact")
+
+# %% ../nbs/70_ccm.ipynb #71ec7f15
+class _PlainSession(MemorySession):
+    def __init__(self, model, prefix=()):
+        self.model, self.kv, self.pos, self.t = _hf_model(model), None, 0, 0
+        if prefix: self.kv = self._encode(list(prefix))[0]; self.pos = len(prefix)
+        self.peak_kv = self.kv_length()
+    def _encode(self, ids):
+        "Keys/values of `ids` appended after the memory: (all, new only)."
+        from transformers import DynamicCache
+        c = _expand_cache(self.kv, 1) or DynamicCache()
+        self._forward(torch.tensor([ids]), self.pos, c)
+        kv = [(k, v) for k, v in kv_layers(c)]
+        n = len(ids)
+        return kv, [(k[:, :, -n:], v[:, :, -n:]) for k, v in kv]
+    def _check(self, ids):
+        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
+        if not ids: raise ValueError("ids is an empty turn: nothing to add")
+        return ids
+
+class FullContextSession(_PlainSession):
+    "Full context: every key/value of c(1..t) stays (Fig. 7.5 a)."
+    def add(self, ids):
+        ids = self._check(ids); self.kv = self._encode(ids)[0]; self.pos += len(ids); self.t += 1
+        self.peak_kv = self.kv_length(); return self
+
+class NoContextSession(_PlainSession):
+    "No context: the model answers from the prefix alone."
+    def add(self, ids): self._check(ids); self.t += 1; return self
+
+class CompressiveSession(_PlainSession):
+    "Compressive-Transformer memory [160] with mean pooling: c(t)'s keys/values pooled into `n_comp` slots."
+    def __init__(self, model, prefix=(), n_comp: int = 2):
+        check_positive("n_comp", n_comp); super().__init__(model, prefix); self.n_comp, self.prefix_len = n_comp, len(prefix)
+    def add(self, ids):
+        ids = self._check(ids)
+        _, new = self._encode(ids)
+        self.peak_kv = self.kv_length() + len(ids)
+        n = min(self.n_comp, len(ids))
+        groups = torch.tensor_split(torch.arange(len(ids)), n)            # n nearly equal runs of consecutive positions
+        pooled = [(torch.stack([k[:, :, g].mean(2) for g in groups], 2), torch.stack([v[:, :, g].mean(2) for g in groups], 2)) for k, v in new]
+        self.kv = _cat_kv(self.kv, pooled); self.pos += len(ids); self.t += 1
+        return self
+
+class GistFixedSession(MemorySession):
+    "Gisting with a fixed context (Fig. 7.5 b): every step compresses the whole c(1..t) at once with the ⟨COMP⟩ adapter."
+    def __init__(self, ccm, prefix=()):
+        if not isinstance(ccm, CCM): raise ValueError("GistFixedSession needs a CCM model (the Gisting adapter)")
+        self.ccm, self.prefix, self.context, self.t = ccm, list(prefix), [], 0
+        self.model = ccm.model; self._sess = ccm.session(self.prefix); self.peak_kv = self._sess.kv_length()
+    @property
+    def kv(self): return _cat_kv(self._sess.prefix_kv, self._sess.mem)
+    @property
+    def pos(self): return self._sess.pos
+    def add(self, ids):
+        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
+        if not ids: raise ValueError("ids is an empty turn: nothing to add")
+        self.context += ids; self.t += 1
+        self._sess = self.ccm.session(self.prefix).add(self.context)
+        self.peak_kv = len(self.prefix) + len(self.context) + self.ccm.n_comp
+        return self
+
+MEMORYBANK_PROMPT = "Summarize the key facts of this message in one short sentence, keeping every name, place, time and number.\n\n{turn}"
+
+class MemoryBankSession(_PlainSession):
+    "MemoryBank [242]: the model summarises each turn in text; the memory is the summaries' keys/values."
+    def __init__(self, model, tok, prefix=(), max_summary_tokens: int = 24, prompt: str = MEMORYBANK_PROMPT):
+        super().__init__(model, prefix); self.tok, self.max_summary_tokens, self.prompt, self.summaries = tok, max_summary_tokens, prompt, []
+        self.prefix_ids = list(prefix)
+    def add(self, ids):
+        ids = self._check(ids)
+        turn = self.tok.decode(ids).strip()
+        msg = self.prompt.format(turn=turn)
+        if getattr(self.tok, "chat_template", None):                    # an instruct model answers its own chat format
+            enc = self.tok.apply_chat_template([{"role": "user", "content": msg}], add_generation_prompt=True, tokenize=True)
+            p_ids = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
+        else:
+            p_ids = _tok(self.tok, msg)
+        stop = {self.tok.eos_token_id} | set(_tok(self.tok, "\n")) | {i for i in self.tok.convert_tokens_to_ids(["<|im_end|>", "<end_of_turn>"]) if isinstance(i, int) and i != self.tok.unk_token_id}
+        summ = _PlainSession(self.model).generate(p_ids, self.max_summary_tokens, stop_ids=stop)
+        self.summaries.append(self.tok.decode(summ).strip())
+        text_ids = self.prefix_ids + _tok(self.tok, "Memory: " + " ".join(self.summaries) + "\n")
+        self.kv, self.pos = None, 0
+        self.kv = self._encode(text_ids)[0]; self.pos = len(text_ids); self.t += 1
+        self.peak_kv = max(len(p_ids) + len(summ), self.kv_length())
+        return self
+
+# %% ../nbs/70_ccm.ipynb #60e6c7c6
+METHODS = ("ccm", "full", "none", "compressive", "gist_fixed", "memorybank")
+
+def make_session(model, method: str, tok=None, prefix=(), n_comp: int = 2) -> MemorySession:
+    "A fresh memory session of `method` (see `METHODS`) around `model` (a `CCM` for ccm / gist_fixed, else the base model)."
+    check_choice("method", method, METHODS)
+    if method in ("ccm", "gist_fixed") and not isinstance(model, CCM): raise ValueError(f"method={method!r} needs a CCM model")
+    if method == "ccm": return model.session(prefix)
+    if method == "compressive" and isinstance(model, CCM) and model.mode == "compressive": return model.session(prefix)
+    if method == "gist_fixed": return GistFixedSession(model, prefix)
+    if isinstance(model, CCM) and not all(a.conditional for a in model.adapters):
+        raise ValueError(f"method={method!r} needs the base model: this CCM's default LoRA changes every token")
+    if method == "full": return FullContextSession(model, prefix)
+    if method == "none": return NoContextSession(model, prefix)
+    if method == "compressive": return CompressiveSession(model, prefix, n_comp)
+    if tok is None: raise ValueError("method='memorybank' needs the tokenizer `tok` (the model writes text summaries)")
+    return MemoryBankSession(model, tok, prefix)
+
+def rouge_l(prediction: str, reference: str) -> float:
+    "ROUGE-L F1 (longest common subsequence of lower-cased words), as Table 7.7 reports it."
+    a, b = prediction.lower().split(), reference.lower().split()
+    if not a or not b: return 0.0
+    row = [0] * (len(b) + 1)
+    for x in a:                                                        # an O(|a||b|) DP on a few words
+        prev = 0
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
+    lcs = row[-1]
+    if lcs == 0: return 0.0
+    p, r = lcs / len(a), lcs / len(b)
+    return 2 * p * r / (p + r)
 
 @torch.no_grad()
-def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: str = "ccm", prefix=(), progress: bool = False) -> dict:
-    "Accuracy (%) by option log-likelihood and mean KV length at each time step in `steps`, for `method` in ccm / full / none."
+def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: str = "ccm", prefix=(), n_comp: int = 2,
+                    generate_tokens: int = 0, progress: bool = False) -> dict:
+    """At each time step in `steps`: accuracy (%) by option log-likelihood, perplexity of the right answer, KV positions
+    held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer."""
     from tqdm.auto import tqdm
-    check_choice("method", method, ("ccm", "full", "none"))
-    if method == "ccm" and not isinstance(model, CCM): raise ValueError("method='ccm' needs a CCM model")
-    hf = model.model if isinstance(model, CCM) else _hf_model(model)
-    dev = next(hf.parameters()).device
-    steps = sorted(set(int(s) for s in steps)); correct = {t: 0 for t in steps}; kv = {t: 0 for t in steps}; n = {t: 0 for t in steps}
+    check_choice("method", method, METHODS)
+    if not samples: raise ValueError("samples must not be empty")
+    steps = sorted(set(int(s) for s in steps))
+    if steps[0] < 1: raise ValueError(f"steps must be >= 1, got {steps[0]}")
+    acc = {t: [] for t in steps}; nll = {t: [0.0, 0] for t in steps}; kv = {t: [] for t in steps}; peak = {t: [] for t in steps}; rl = {t: [] for t in steps}
+    stop = [tok.eos_token_id] + _tok(tok, "\n")
     for smp in tqdm(samples, disable=not progress, desc=f"evaluate {method}"):
         q = _tok(tok, smp.query); opts = [_tok(tok, o) for o in smp.options]
         segs = [_tok(tok, s) for s in smp.segments]
-        sess = model.session(prefix) if method == "ccm" else None
-        for t in range(1, max(steps) + 1):
-            if t > len(segs): break
-            if sess is not None: sess.add(segs[t - 1])
+        sess = make_session(model, method, tok, prefix, n_comp)
+        for t in range(1, min(max(steps), len(segs)) + 1):
+            sess.add(segs[t - 1])
             if t not in steps: continue
+            lp, n_tok = sess.score(q, opts)
+            acc[t].append(int(lp.argmax()) == smp.answer)
+            nll[t][0] -= float(lp[smp.answer]); nll[t][1] += int(n_tok[smp.answer])
+            kv[t].append(sess.kv_length()); peak[t].append(sess.peak_kv)
+            if generate_tokens:
+                rl[t].append(rouge_l(tok.decode(sess.generate(q, generate_tokens, stop)), smp.options[smp.answer]))
+    mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
+    return {t: dict(accuracy=100 * mean(acc[t]), perplexity=math.exp(nll[t][0] / nll[t][1]) if nll[t][1] else float("nan"),
+                    kv_length=mean(kv[t]), peak_kv=mean(peak[t]), rouge_l=100 * mean(rl[t]) if rl[t] else None, n=len(acc[t])) for t in steps}
+
+# %% ../nbs/70_ccm.ipynb #0b6e5658
+def _rotary(model):
+    inner = getattr(model, "model", model)
+    rot = getattr(inner, "rotary_emb", None)
+    if rot is None: raise ValueError("streaming needs a RoPE model exposing `model.rotary_emb` (LLaMA-style)")
+    return rot
+
+def _rerotate(kv, delta, rot):
+    "Keys rotated by RoPE at position p moved to p + delta (per position); values unchanged."
+    from transformers.models.llama.modeling_llama import rotate_half
+    if not bool(delta.any()): return kv
+    k0 = kv[0][0]
+    cos, sin = rot(k0, delta.to(k0.device)[None])                    # (1, n, head_dim)
+    cos, sin = cos[:, None].to(k0.dtype), sin[:, None].to(k0.dtype)
+    return [(k * cos + rotate_half(k) * sin, v) for k, v in kv]
+
+@torch.no_grad()
+def stream_perplexity(model, ids, method: str = "ccm", kv_size: int = 160, sink: int = 1, ccm_size: int = 8, compress_len: int = 64,
+                      n_comp: int | None = None, block: int = 1, progress: bool = False) -> dict:
+    """Next-token NLL of a token stream `ids` under a bounded KV cache (Fig. 7.8): `method` "ccm" (sink + CCM-concat
+    memory + window, Fig. 7.9), "window" (StreamingLLM: sink + window, same cache size as CCM at every step) or "full"
+    (every key/value, no bound). Returns per-token `nll` (the first token has none) and the cache layout per block."""
+    from transformers import DynamicCache
+    from tqdm.auto import tqdm
+    check_choice("method", method, ("ccm", "window", "full"))
+    for name, v in (("kv_size", kv_size), ("compress_len", compress_len), ("block", block)): check_positive(name, v)
+    if sink < 0 or ccm_size < 0: raise ValueError("sink and ccm_size must be >= 0")
+    ccm = model if isinstance(model, CCM) else None
+    if method == "ccm" and ccm is None: raise ValueError("method='ccm' needs a CCM model")
+    n_comp = ccm.n_comp if ccm is not None else (n_comp or 2)
+    if method == "ccm" and ccm_size < n_comp: raise ValueError(f"ccm_size={ccm_size} holds less than one compression ({n_comp} slots)")
+    if sink + ccm_size + compress_len + block > kv_size:
+        raise ValueError(f"kv_size={kv_size} must exceed sink + ccm_size + compress_len + block = {sink + ccm_size + compress_len + block}")
+    hf = ccm.model if ccm is not None else _hf_model(model)
+    ids = torch.as_tensor(ids, dtype=torch.long).flatten()
+    if len(ids) < 2: raise ValueError("ids must hold at least two tokens")
+    if method == "full" and getattr(hf.config, "max_position_embeddings", None) and len(ids) > hf.config.max_position_embeddings:
+        raise ValueError(f"a {len(ids)}-token stream passes the model's window of {hf.config.max_position_embeddings}: use 'window' or 'ccm'")
+    dev = next(hf.parameters()).device; rot = _rotary(hf)
+    kv, n_sink, n_mem, n_win, virtual_mem = None, 0, 0, 0, 0
+    nll = torch.zeros(len(ids)); layout = []; prev = None; compressions = 0
+    def forward(x_ids, pos0, kv_, comp=False):
+        c = _expand_cache(kv_, 1) or DynamicCache()
+        pos = torch.arange(pos0, pos0 + x_ids.shape[0], device=dev)[None]
+        if comp:
+            ccm.state.comp_mask = torch.ones(1, x_ids.shape[0], dtype=torch.bool, device=dev)
+            try: out = hf(inputs_embeds=ccm._embed(x_ids.to(dev)[None], ccm.state.comp_mask), position_ids=pos, cache=c, use_cache=True)
+            finally: ccm.state.comp_mask = None
+        else:
+            out = hf(input_ids=x_ids.to(dev)[None], position_ids=pos, cache=c, use_cache=True)
+        return out.logits[0], [(k, v) for k, v in kv_layers(c)]
+    for s in tqdm(range(0, len(ids), block), disable=not progress, desc=f"stream {method}"):
+        x = ids[s:s + block]
+        while method != "full" and n_sink + n_mem + n_win + len(x) > kv_size:      # one compression (or eviction) step
+            old = n_sink + n_mem                                             # the oldest window tokens start here
             if method == "ccm":
-                scores = [_option_logprob(sess.logits(q + o), len(q), o) for o in opts]; kv[t] += sess.kv_length()
+                drop = n_comp if n_mem + n_comp > ccm_size else 0             # CCM-concat emits its oldest slots when full
+                upto = [(k[:, :, :old + compress_len], v[:, :, :old + compress_len]) for k, v in kv]
+                # ⟨COMP⟩ sit at the positions of the memory slots they become (as `build_layout(positions="compact")` trains)
+                _, kv_c = forward(torch.full((n_comp,), -1), old - drop, upto, comp=True)
+                keep = torch.cat([torch.arange(n_sink), torch.arange(n_sink + drop, old)])
+                rest = torch.arange(old + compress_len, old + n_win)
+                kv = _cat_kv([(k[:, :, keep], v[:, :, keep]) for k, v in kv], [(k[:, :, -n_comp:], v[:, :, -n_comp:]) for k, v in kv_c],
+                             [(k[:, :, rest], v[:, :, rest]) for k, v in kv])
+                old_pos = torch.cat([keep, torch.arange(old - drop, old - drop + n_comp), rest])
+                n_mem += n_comp - drop; n_win -= compress_len; compressions += 1
             else:
-                ctx = list(prefix) + ([x for s in segs[:t] for x in s] if method == "full" else [])
-                scores = []
-                for o in opts:
-                    ids = torch.tensor([ctx + q + o], device=dev)
-                    scores.append(_option_logprob(hf(input_ids=ids).logits[0], len(ctx) + len(q), o))
-                kv[t] += len(ctx)
-            correct[t] += int(max(range(len(opts)), key=scores.__getitem__) == smp.answer); n[t] += 1
-    return {t: dict(accuracy=100 * correct[t] / max(n[t], 1), kv_length=kv[t] / max(n[t], 1), n=n[t]) for t in steps}
+                added = n_comp if virtual_mem + n_comp <= ccm_size else 0     # CCM's net growth in this step
+                e = compress_len - added                                     # so the cache matches CCM's size after it
+                old_pos = torch.cat([torch.arange(n_sink), torch.arange(n_sink + e, n_sink + n_win)])
+                kv = [(k[:, :, old_pos], v[:, :, old_pos]) for k, v in kv]; n_win -= e; virtual_mem += added; compressions += 1
+            kv = _rerotate(kv, torch.arange(len(old_pos)) - old_pos, rot)  # positions 0..n-1 inside the cache (StreamingLLM)
+        n0 = _kv_len(kv)
+        logits, kv = forward(x, n0, kv)
+        lp = logits.float().log_softmax(-1)
+        if prev is not None: nll[s] = -prev[x[0]]
+        if len(x) > 1: nll[s + 1:s + len(x)] = -lp[:-1].gather(1, x[1:, None].to(lp.device))[:, 0].cpu()
+        prev = lp[-1].cpu()
+        new_sink = min(len(x), max(0, sink - n_sink)) if method != "full" else 0
+        n_sink += new_sink; n_win += len(x) - new_sink
+        layout.append(dict(token=s + len(x), sink=n_sink, memory=n_mem, window=n_win, total=_kv_len(kv)))
+    return dict(nll=nll[1:], layout=layout, compressions=compressions, method=method)
 
 # %% ../nbs/70_ccm.ipynb #e7540955
 @torch.no_grad()
@@ -460,4 +777,59 @@ def bench_ccm(steps=(1, 2, 4, 8, 16), n_comp: int = 2, batch: int = 16, repeats:
         print(f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s ({r['throughput_ratio']:.2f}x full), "
               f"context KV {r['context_kv_length']} positions = {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in {kv_budget_mib:.0f} MiB")
     out["throughput"] = thr
+    return out
+
+# %% ../nbs/70_ccm.ipynb #40b18290
+PAPER_CONFIGS = {
+    "metaicl": dict(model="huggyllama/llama-7b", family="llama", data="MetaICL high-to-low resource: 61 training / 26 unseen test tasks",
+                    n_comp=8, segment_tokens=50, time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=2000,
+                    artefacts=("figure 7.6", "figure 7.7 a", "table 7.1", "table 7.5", "table 7.6", "table 7.7")),
+    "lamp": dict(model="huggyllama/llama-7b", family="llama", data="LaMP (user profiles, ~50 tokens each)", n_comp=4, segment_tokens=50,
+                 time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 b",)),
+    "dailydialog": dict(model="huggyllama/llama-7b", family="llama", data="DailyDialog (HF hub: daily_dialog)", n_comp=2, segment_tokens=16,
+                        time_steps=12, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 c", "table 7.9", "table 7.10")),
+    "unified": dict(model="huggyllama/llama-7b", family="llama", data="RedPajama-V2 + LmSys-Chat + MetaICL + SODA (allenai/soda), 500k / 750k samples",
+                    n_comp=2, segment_tokens=64, time_steps=16, modes=("concat",), steps=4000, artefacts=("table 7.4",)),
+    "streaming": dict(model="huggyllama/llama-7b", family="llama", data="PG19 validation (deepmind/pg19), the 'unified' adapter", n_comp=2,
+                      segment_tokens=64, time_steps=4, modes=("concat",), steps=0, kv_size=160, ccm_size=8, compress_len=64, sink=1,
+                      artefacts=("figure 7.8", "figure 7.9")),
+    "mistral": dict(model="mistralai/Mistral-7B-v0.1", family="mistral", data="MetaICL (as 'metaicl')", n_comp=8, segment_tokens=50,
+                    time_steps=16, modes=("concat", "merge"), steps=2000, artefacts=("figure 7.7 (Mistral rows)",)),
+    "autocompressor": dict(model="princeton-nlp/AutoCompressor-2.7b-6k (OPT-2.7B)", family="opt", data="MetaICL test, 5 demonstration orders",
+                           artefacts=("table 7.8",), paper_only="needs the authors' OPT AutoCompressor / RMT checkpoints; not re-implemented"),
+}
+PAPER_TRAINING = dict(r=8, alpha=16, dropout=0.05, lr=3e-4, warmup=0.03, batch=128, max_tokens=1024)
+
+def dry_run_paper_config(name: str, device="cpu") -> dict:
+    "Check a `PAPER_CONFIGS` entry end to end on a 2-layer model of its family with random tokens (one training step, one session)."
+    import random
+    check_choice("name", name, tuple(PAPER_CONFIGS))
+    pc = PAPER_CONFIGS[name]
+    if "paper_only" in pc: return dict(name=name, status="paper only", reason=pc["paper_only"])
+    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+    Cfg, Model = (MistralConfig, MistralForCausalLM) if pc["family"] == "mistral" else (LlamaConfig, LlamaForCausalLM)
+    vocab = 32000
+    torch.manual_seed(0)
+    out = dict(name=name, model=pc["model"])
+    for mode in pc["modes"]:
+        m = Model(Cfg(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                      max_position_embeddings=4096, attn_implementation="sdpa")).eval().to(device)
+        ccm = CCM(m, n_comp=pc["n_comp"], mode=mode, r=PAPER_TRAINING["r"], alpha=PAPER_TRAINING["alpha"], dropout=PAPER_TRAINING["dropout"],
+                  conditional=mode != "compressive").to(device)
+        L_seg, T = pc["segment_tokens"], pc["time_steps"]
+        def sample(rng):
+            t = rng.randint(1, T)
+            lay = build_layout([1], [[rng.randrange(3, vocab) for _ in range(L_seg)] for _ in range(t)], [rng.randrange(3, vocab) for _ in range(8)],
+                               [rng.randrange(3, vocab) for _ in range(4)], pc["n_comp"], mode)
+            if len(lay.ids) > PAPER_TRAINING["max_tokens"]: raise ValueError(f"{name}: a {len(lay.ids)}-token sample passes max_tokens")
+            return lay
+        hist = train_ccm(ccm, sample, steps=1, batch_size=2, lr=PAPER_TRAINING["lr"], progress=False)
+        sess = make_session(ccm, "compressive" if mode == "compressive" else "ccm", prefix=[1], n_comp=pc["n_comp"])
+        for _ in range(2): sess.add(torch.randint(3, vocab, (L_seg,)).tolist())
+        lp, _ = sess.score([5, 6], [[7], [8, 9]])
+        out[mode] = dict(loss=hist[-1]["loss"], kv_length=sess.kv_length(), finite=bool(torch.isfinite(lp).all()))
+        if name == "streaming":
+            r = stream_perplexity(ccm, torch.randint(3, vocab, (400,)), "ccm", kv_size=pc["kv_size"], sink=pc["sink"], ccm_size=pc["ccm_size"],
+                                  compress_len=pc["compress_len"], block=16)
+            out[mode]["stream_compressions"] = r["compressions"]; out[mode]["max_kv"] = max(l["total"] for l in r["layout"])
     return out

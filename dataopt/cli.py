@@ -13,10 +13,10 @@ from . import reproduce as rp
 # %% auto #0
 __all__ = ['BENCHMARKS', 'bench_core', 'run_benchmark', 'main']
 
-# %% ../nbs/06_cli.ipynb #092e500d
+# %% ../nbs/06_cli.ipynb #1fa37abd
 BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup",
               "relation": "dataopt.relation:bench_relation", "condense": "dataopt.condense:bench_condense",
-              "ccm": "dataopt.ccm:bench_ccm"}
+              "ccm": "dataopt.ccm:bench_ccm", "kvzip": "dataopt.kvzip:bench_kvzip"}
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:
     for _ in range(warmup): fn()

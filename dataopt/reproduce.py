@@ -16,7 +16,7 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATI
            'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished', 'run_experiment',
            'load_manifests', 'artefact_rows', 'write_report', 'reproduce']
 
-# %% ../nbs/05_reproduce.ipynb #5d122f02
+# %% ../nbs/05_reproduce.ipynb #7fb42ba0
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
@@ -24,7 +24,7 @@ class Experiment:
     chapter: str                    # 'core' or 'ch3'..'ch8'; outputs go to <out>/<chapter>/
     notebook: str                   # path relative to nbs/
     produces: tuple = ()            # thesis artefacts, e.g. ('table 3.2', 'figure 3.2')
-    needs: tuple = ()               # data or models checked before running: 'cifar10', 'cifar100', 'smollm2'
+    needs: tuple = ()               # data or models checked before running: 'cifar10', 'cifar100', 'smollm2', 'gemma3'
     minutes: tuple = (1, 30, None)  # rough wall-clock minutes at smoke / small / paper (None: GPU days)
     description: str = ""
 
@@ -61,9 +61,17 @@ EXPERIMENTS: list[Experiment] = [
                description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
                            "analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.7"),
     Experiment("ccm", "ch7", "experiments/70_ccm.ipynb",
-               produces=("figure 7.6", "figure 7.7", "table 7.1", "table 7.3", "table 7.5", "table 7.10"), needs=("smollm2",), minutes=(2, 30, None),
-               description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context and Gisting-online on generated "
-                           "online ICL and personalisation tasks; KV memory, latency and throughput: Figs 7.6-7.7, Tables 7.1, 7.3, 7.5, 7.10"),
+               produces=("figure 7.6", "figure 7.7", "figure 7.8", "figure 7.9", "table 7.1", "table 7.3", "table 7.4", "table 7.5", "table 7.6",
+                         "table 7.7", "table 7.8", "table 7.9", "table 7.10"), needs=("smollm2",), minutes=(2, 40, None),
+               description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context, Gisting (online and fixed), "
+                           "Compressive and MemoryBank on generated online ICL, personalisation and dialogue; streaming against StreamingLLM "
+                           "on CPython docs; KV memory, latency and throughput: Figs 7.6-7.9, Tables 7.1, 7.3-7.10 (7.8 reported only)"),
+    Experiment("kvzip", "ch8", "experiments/80_kvzip.ipynb",
+               produces=("figure 8.2", "figure 8.5", "figure 8.6", "figure 8.8", "figure 8.9", "figure 8.10", "figure 8.11", "figure 8.12", "table 8.1"),
+               needs=("smollm2", "gemma3"), minutes=(2, 30, None),
+               description="KVzip against H2O, SnapKV, PyramidKV and StreamingLLM on generated multi-query tasks with SmolLM2-135M and "
+                           "Gemma-3-270M: accuracy over KV ratios, query-aware reuse, attention histograms, head-level eviction, scoring "
+                           "inputs, scoring overhead and decode latency: Figs 8.2, 8.5, 8.6, 8.8-8.12, Table 8.1"),
 ]
 
 PAPER_ONLY: dict[str, str] = {     # artefact id -> why only paper scale can make it
@@ -78,7 +86,19 @@ ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Maira
                  "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
                                "each detected error beside the samples it conflicts with, relation values in parentheses)",
                  "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data",
-                 "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)"}
+                 "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)",
+                 "table 7.2": "illustrative instances of the online scenarios (text only); our generated counterparts are dataopt.ccm.icl_sample, "
+                              "personal_sample and dialogue_sample, and an executed example is Table 7.10 (table_7_10.md)",
+                 "figure 7.1": "a concept drawing (full accumulated context vs compressed memory); no data",
+                 "figure 7.2": "a drawing of the compression step (Eqs. 7.1-7.2); implemented as CCMSession.add",
+                 "figure 7.3": "a drawing of the parallelised training pass and its attention mask; implemented as dataopt.ccm.build_layout "
+                               "(tested equal to the recurrent computation)",
+                 "figure 7.4": "a drawing of the conditional LoRA forward pass; implemented as dataopt.ccm.CondLoRALinear (tested exact on ordinary tokens)",
+                 "figure 7.5": "a drawing of the compression / inference processes and their KV lengths; measured counterpart: table_7_3.md",
+                 "figure 8.1": "a drawing of the three multi-query eviction strategies; measured counterpart: Fig. 8.2 (fig_8_2.png)",
+                 "figure 8.3": "a drawing of the LLM as context encoder-decoder; implemented as KVzipPress's reconstruction pass",
+                 "figure 8.4": "a method-overview drawing; implemented as dataopt.kvzip (pair-level and head-level presses)",
+                 "figure 8.7": "a drawing of chunked scoring; implemented as KVzipPress (chunk, tail) and tested against the unchunked scores"}
 
 def chapter_key(name: str) -> str:
     "Normalise a chapter name: '3', 'ch3', 'chapter3' -> 'ch3'; 'core' stays."
@@ -95,7 +115,7 @@ def select(chapters=None, experiments=None) -> list[Experiment]:
     keys = {chapter_key(c) for c in chapters}
     return [e for e in exps if e.chapter in keys]
 
-# %% ../nbs/05_reproduce.ipynb #66e6ceca
+# %% ../nbs/05_reproduce.ipynb #28c316a5
 def find_nbs(nbs_dir=None) -> Path:
     "The notebooks folder: `nbs_dir`, `$DATAOPT_NBS`, the `nbs/` of a checkout above the cwd, or beside the package."
     cands = [nbs_dir, os.environ.get("DATAOPT_NBS")]
@@ -114,6 +134,8 @@ def check_needs(needs) -> None:
         elif n == "cifar100": load_cifar100("test")
         elif n == "smollm2":
             from dataopt.llm import gguf_path; gguf_path()
+        elif n == "gemma3":
+            from dataopt.llm import gguf_path, GEMMA3_270M; gguf_path(GEMMA3_270M)
         else: raise ValueError(f"needs={n!r} is not a known requirement")
 
 # %% ../nbs/05_reproduce.ipynb #b4691a91
