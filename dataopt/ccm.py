@@ -16,10 +16,10 @@ from .llm import kv_layers
 __all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_WORDS', 'ATTRIBUTES', 'SMALL_TALK',
            'DIALOGUE_FACTS', 'SLOTS', 'MEMORYBANK_PROMPT', 'METHODS', 'PAPER_CONFIGS', 'PAPER_TRAINING', 'CCMState',
            'CondLoRALinear', 'Layout', 'build_layout', 'CCM', 'MemorySession', 'CCMSession', 'train_ccm',
-           'OnlineSample', 'icl_sample', 'personal_sample', 'sample_layout', 'dialogue_sample', 'text_corpus',
-           'text_layout', 'FullContextSession', 'NoContextSession', 'CompressiveSession', 'GistFixedSession',
-           'MemoryBankSession', 'make_session', 'rouge_l', 'evaluate_online', 'stream_perplexity', 'bench_ccm',
-           'dry_run_paper_config']
+           'OnlineSample', 'icl_sample', 'personal_sample', 'full_layout', 'sample_layout', 'dialogue_sample',
+           'text_corpus', 'text_layout', 'FullContextSession', 'NoContextSession', 'CompressiveSession',
+           'GistFixedSession', 'MemoryBankSession', 'make_session', 'rouge_l', 'evaluate_online', 'stream_perplexity',
+           'bench_ccm', 'dry_run_paper_config']
 
 # %% ../nbs/70_ccm.ipynb #5cba85a8
 class CCMState:
@@ -134,7 +134,7 @@ def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp
         mask = torch.cat([own | pre, see_mem], 1)             # other segments' ⟨COMP⟩ only through the memory columns
     return Layout(ids_t, comp_t, torch.tensor(pos), labels, mask, W, slice(a0 - 1, L - 1))
 
-# %% ../nbs/70_ccm.ipynb #c5566a58
+# %% ../nbs/70_ccm.ipynb #b51892b0
 def _hf_model(llm_or_model):
     return llm_or_model.model if hasattr(llm_or_model, "tokenizer") and hasattr(llm_or_model, "model") else llm_or_model
 
@@ -161,6 +161,7 @@ class CCM(nn.Module):
                     setattr(mod, t, CondLoRALinear(lin, self.state, r, alpha, dropout, conditional)); wrapped += 1
         if not wrapped: raise ValueError(f"no nn.Linear named {targets} in the model: cannot place the adapters")
         self.adapters = nn.ModuleList(m for m in model.modules() if isinstance(m, CondLoRALinear))
+        self._base_attn = model.config._attn_implementation
         _register_attention(); model.config._attn_implementation = _ATTN
         self.window = getattr(model.config, "max_position_embeddings", None)
 
@@ -171,8 +172,10 @@ class CCM(nn.Module):
         slot = (comp.long().cumsum(-1) - 1) % self.n_comp                 # ⟨COMP⟩ slot index, cycling per segment
         return torch.where(comp[..., None], self.comp_embed[slot].to(e.dtype), e)
 
-    def forward_layouts(self, layouts: list) -> tuple:
-        "Logits (B, L, V) of a padded batch of `Layout`s in one pass with the Fig. 7.3 masks; also returns the labels."
+    def forward_layouts(self, layouts: list, answers_only: bool = False) -> tuple:
+        """Logits (B, L, V) of a padded batch of `Layout`s in one pass with the Fig. 7.3 masks; also returns the labels.
+        `answers_only`: logits (and labels) only at the positions where some layout has a target — the LM head over a
+        49K vocabulary is a fifth of a small model's compute, and Eq. 7.4 reads a few answer tokens per sequence."""
         if not layouts: raise ValueError("layouts must not be empty")
         if any((l.merge_weights is None) != (self.mode not in ("merge", "compressive")) for l in layouts): raise ValueError(f"layouts were built for another mode than {self.mode!r}")
         dev = self.comp_embed.device; B = len(layouts)
@@ -188,17 +191,36 @@ class CCM(nn.Module):
             mask[b, n:, n:L] = torch.eye(L - n, dtype=torch.bool)           # padded queries attend to themselves only
         self.state.comp_mask, self.state.attn_mask = comp.to(dev), mask.to(dev)
         self.state.merge_weights = W.to(dev) if W is not None else None
+        keep = {}
+        if answers_only:
+            cols = (labels != -100).any(0).nonzero().flatten()
+            keep = dict(logits_to_keep=cols.to(dev)); labels = labels[:, cols]
         _ACTIVE.append(self.state)
         try:
-            out = self.model(inputs_embeds=self._embed(ids.to(dev), comp.to(dev)), position_ids=pos.to(dev), use_cache=False)
+            out = self.model(inputs_embeds=self._embed(ids.to(dev), comp.to(dev)), position_ids=pos.to(dev), use_cache=False, **keep)
         finally:
             _ACTIVE.pop(); self.state.comp_mask = self.state.attn_mask = self.state.merge_weights = None
         return out.logits, labels.to(dev)
 
     def loss(self, layouts: list) -> torch.Tensor:
         "Eq. 7.4: −log f(O(t) | Mem(t), I(t)) averaged over answer tokens of the batch."
-        logits, labels = self.forward_layouts(layouts)
+        logits, labels = self.forward_layouts(layouts, answers_only=True)
         return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+
+    def merge(self) -> nn.Module:
+        """Fold default (`conditional=False`) LoRA into the base weights, W ← W + (α/r)·B·A, and return the plain model.
+        Sec. 7.4's protocol: the base model is first fine-tuned with full context (that model is the full-context upper
+        bound), and the compression adapters are trained on top of it."""
+        if any(a.conditional for a in self.adapters):
+            raise ValueError("merge folds default LoRA (conditional=False) only: a conditional adapter must stay conditional")
+        with torch.no_grad():
+            for mod in list(self.model.modules()):
+                for name, child in list(mod.named_children()):
+                    if isinstance(child, CondLoRALinear):
+                        child.base.weight += (child.lora_B @ child.lora_A).to(child.base.weight.dtype) * child.scaling
+                        setattr(mod, name, child.base)
+        self.adapters = nn.ModuleList(); self.model.config._attn_implementation = self._base_attn
+        return self.model
 
     def session(self, prefix=()) -> "CCMSession":
         "An online session (Eqs. 7.1–7.3) starting from the shared `prefix` token ids."
@@ -334,13 +356,25 @@ class CCMSession(MemorySession):
     @property
     def kv(self): return _cat_kv(self.prefix_kv, self.mem)
 
-# %% ../nbs/70_ccm.ipynb #f9e846e7
+# %% ../nbs/70_ccm.ipynb #eb165116
+def _bf16_ok(device) -> bool:
+    if device.type == "cuda": return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except Exception: return False
+    return False
+
 def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 3e-4, warmup: float = 0.03, seed: int = 0,
-              progress: bool = True, log_every: int = 10) -> list:
-    "Algorithm 6: minimise Eq. 7.4 over batches of `Layout`s drawn by `sample_fn(random.Random)`."
-    import random
+              progress: bool = True, log_every: int = 10, amp: bool | None = None) -> list:
+    """Algorithm 6: minimise Eq. 7.4 over batches of `Layout`s drawn by `sample_fn(random.Random)`.
+    `amp`: bfloat16 autocast for the forward pass (weights and optimiser stay fp32); `None` turns it on where the
+    device has native bf16 (a GPU with bf16, a CPU with AVX512-BF16/AMX — 2.2× faster per step on this machine's)."""
+    import random, contextlib
     from tqdm.auto import tqdm
     check_positive("steps", steps); check_positive("batch_size", batch_size)
+    dev = ccm.comp_embed.device
+    amp = _bf16_ok(dev) if amp is None else amp
+    autocast = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
     rng = random.Random(seed); torch.manual_seed(seed)
     params = ccm.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
@@ -351,7 +385,8 @@ def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 
     t0 = time.perf_counter()
     try:
         for s in bar:
-            loss = ccm.loss([sample_fn(rng) for _ in range(batch_size)])
+            batch = [sample_fn(rng) for _ in range(batch_size)]
+            with autocast(): loss = ccm.loss(batch)
             opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
             if s % log_every == 0 or s == steps - 1:
                 hist.append(dict(step=s + 1, loss=float(loss.detach()), seconds=time.perf_counter() - t0)); bar.set_postfix(loss=f"{hist[-1]['loss']:.3f}")
@@ -414,16 +449,27 @@ def personal_sample(rng, T: int = 8) -> OnlineSample:
     a = rng.choice(attrs); opts = ATTRIBUTES[a][2]
     return OnlineSample([f"User: {t}\n" for t in turns], f"User: {ATTRIBUTES[a][1]}\nAssistant: I recommend", [f" {o}" for o in opts], opts.index(vals[a]), a)
 
-# %% ../nbs/70_ccm.ipynb #ac328abb
+# %% ../nbs/70_ccm.ipynb #ff436fe2
 def _tok(tok, text): return tok(text, add_special_tokens=False).input_ids
 
+def full_layout(prefix: list, segments: list, query: list, answer: list) -> Layout:
+    "The raw sequence [prefix, c(1..t), I(t), O(t)] under a causal mask: what full-context fine-tuning (Sec. 7.4) trains on."
+    if not answer: raise ValueError("answer must hold at least one token")
+    ids = list(prefix) + [x for s in segments for x in s] + list(query)
+    a0 = len(ids); ids += list(answer); L = len(ids)
+    labels = torch.full((L,), -100); labels[a0 - 1:L - 1] = torch.tensor(list(answer))
+    return Layout(torch.tensor(ids), torch.zeros(L, dtype=torch.bool), torch.arange(L), labels,
+                  torch.ones(L, L, dtype=torch.bool).tril(), None, slice(a0 - 1, L - 1))
+
 def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, prefix=()) -> Layout:
-    "Algorithm 6's (x_i, y_i) for `sample` at time step `t`."
+    "Algorithm 6's (x_i, y_i) for `sample` at time step `t`; `mode='full'` gives the raw full-context sequence instead."
     if not 1 <= t <= len(sample.segments): raise ValueError(f"t must be in [1, {len(sample.segments)}], got {t}")
+    if mode == "full":
+        return full_layout(list(prefix), [_tok(tok, s) for s in sample.segments[:t]], _tok(tok, sample.query), _tok(tok, sample.options[sample.answer]))
     return build_layout(list(prefix), [_tok(tok, s) for s in sample.segments[:t]], _tok(tok, sample.query),
                         _tok(tok, sample.options[sample.answer]), n_comp, mode)
 
-# %% ../nbs/70_ccm.ipynb #e546373a
+# %% ../nbs/70_ccm.ipynb #3eb83255
 DIALOGUE_FACTS = [
     ("I am meeting {name} at {time} tomorrow.", "Have a good meeting with {name}.", "When am I meeting {name}?", "You are meeting {name} at {time}."),
     ("My flight to {city} leaves on {day}.", "Safe travels to {city}!", "When does my flight leave?", "Your flight to {city} leaves on {day}."),
@@ -460,7 +506,8 @@ def text_corpus(split: str = "train") -> str:
 
 def text_layout(rng, ids: list, n_comp: int, mode: str = "concat", sink: int = 1, chunk: int = 64, max_segments: int = 3,
                 window=(16, 64), answer_len: int = 32) -> Layout:
-    "A streaming-style training sequence from token `ids`: sink tokens, 1..max_segments compressed chunks, a raw window, the next tokens (compact positions)."
+    """A streaming-style training sequence from token `ids`: sink tokens, 1..max_segments compressed chunks, a raw window,
+    the next tokens (compact positions); `mode='full'`: the same tokens raw, for full-context fine-tuning."""
     t = rng.randint(1, max_segments); w = rng.randint(*window)
     need = sink + t * chunk + w + answer_len
     if len(ids) < need: raise ValueError(f"ids holds {len(ids)} tokens; a text layout needs {need}")
@@ -468,6 +515,7 @@ def text_layout(rng, ids: list, n_comp: int, mode: str = "concat", sink: int = 1
     x = ids[a:a + need]
     segs = [x[sink + i * chunk: sink + (i + 1) * chunk] for i in range(t)]
     q0 = sink + t * chunk
+    if mode == "full": return full_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:])
     return build_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:], n_comp, mode, positions="compact")
 
 # %% ../nbs/70_ccm.ipynb #71ec7f15
@@ -556,7 +604,7 @@ class MemoryBankSession(_PlainSession):
         self.peak_kv = max(len(p_ids) + len(summ), self.kv_length())
         return self
 
-# %% ../nbs/70_ccm.ipynb #60e6c7c6
+# %% ../nbs/70_ccm.ipynb #684d86e2
 METHODS = ("ccm", "full", "none", "compressive", "gist_fixed", "memorybank")
 
 def make_session(model, method: str, tok=None, prefix=(), n_comp: int = 2) -> MemorySession:
@@ -590,9 +638,10 @@ def rouge_l(prediction: str, reference: str) -> float:
 
 @torch.no_grad()
 def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: str = "ccm", prefix=(), n_comp: int = 2,
-                    generate_tokens: int = 0, progress: bool = False) -> dict:
+                    generate_tokens: int = 0, generate_steps=None, progress: bool = False) -> dict:
     """At each time step in `steps`: accuracy (%) by option log-likelihood, perplexity of the right answer, KV positions
-    held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer."""
+    held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer at the
+    steps in `generate_steps` (default: all of `steps`)."""
     from tqdm.auto import tqdm
     check_choice("method", method, METHODS)
     if not samples: raise ValueError("samples must not be empty")
@@ -611,7 +660,7 @@ def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: s
             acc[t].append(int(lp.argmax()) == smp.answer)
             nll[t][0] -= float(lp[smp.answer]); nll[t][1] += int(n_tok[smp.answer])
             kv[t].append(sess.kv_length()); peak[t].append(sess.peak_kv)
-            if generate_tokens:
+            if generate_tokens and (generate_steps is None or t in generate_steps):
                 rl[t].append(rouge_l(tok.decode(sess.generate(q, generate_tokens, stop)), smp.options[smp.answer]))
     mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
     return {t: dict(accuracy=100 * mean(acc[t]), perplexity=math.exp(nll[t][0] / nll[t][1]) if nll[t][1] else float("nan"),
