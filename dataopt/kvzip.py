@@ -14,10 +14,10 @@ from .llm import kv_layers, cache_length
 # %% auto #0
 __all__ = ['REPEAT_PROMPT', 'REPEAT_PROMPT_CONT', 'PRESSES', 'FAMILIES', 'GROUPS', 'SYSTEM_PROMPT', 'PAPER_DATASETS',
            'PAPER_CONFIGS', 'PAPER_EVAL', 'max_attention', 'triton_available', 'max_attention_triton', 'install',
-           'check_ratio', 'allocate', 'CompressedContext', 'plain_template', 'KVPress', 'KVzipPress', 'H2OPress',
-           'SnapKVPress', 'PyramidKVPress', 'StreamingLLMPress', 'head_scores', 'HeadPress', 'PrefillMaxPress',
-           'input_scores', 'bench_kvzip', 'KVTask', 'make_task', 'is_correct', 'chat_layout', 'encode_task', 'stop_ids',
-           'evaluate_press', 'dry_run_paper_config']
+           'check_ratio', 'allocate', 'CompressedContext', 'generate_batch', 'plain_template', 'KVPress', 'KVzipPress',
+           'H2OPress', 'SnapKVPress', 'PyramidKVPress', 'StreamingLLMPress', 'head_scores', 'HeadPress',
+           'PrefillMaxPress', 'input_scores', 'bench_kvzip', 'KVTask', 'make_task', 'is_correct', 'chat_layout',
+           'encode_task', 'stop_ids', 'evaluate_press', 'dry_run_paper_config']
 
 # %% ../nbs/80_kvzip.ipynb #5f375375
 def _check_qk(q, k):
@@ -117,7 +117,7 @@ def _use_triton(backend: str, dev) -> bool:
         return True
     return torch.device(dev).type == "cuda" and triton_available()
 
-# %% ../nbs/80_kvzip.ipynb #e40e9a02
+# %% ../nbs/80_kvzip.ipynb #7a909ba8
 _ATTN = "dataopt_kvzip"
 _ACTIVE: list = []
 
@@ -136,9 +136,13 @@ def _kvzip_attention(module, query, key, value, attention_mask, dropout: float =
     if keep is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
     B, Hq, nq, _ = query.shape; Hkv, nk = key.shape[1], key.shape[2]; G = Hq // Hkv
-    vis = torch.ones(Hkv, nk, dtype=torch.bool, device=key.device); vis[:, :keep.shape[1]] = keep.to(key.device)
-    causal = torch.arange(nk, device=key.device)[None] <= torch.arange(nq, device=key.device)[:, None] + (nk - nq)
-    mask = vis.repeat_interleave(G, 0)[None, :, None, :] & causal[None, None]
+    kp = keep.to(key.device); kp = kp if kp.dim() == 3 else kp[None]     # (H_kv, n) shared, or (B, H_kv, n) one per row
+    vis = torch.ones(kp.shape[0], Hkv, nk, dtype=torch.bool, device=key.device); vis[..., :kp.shape[-1]] = kp
+    if attention_mask is not None and attention_mask.shape[-1] == nk:   # the model's mask: causal, plus a batch's padding
+        allowed = attention_mask if attention_mask.dtype == torch.bool else attention_mask == 0     # (an evicted cache's layers differ in length: own mask)
+    else:
+        allowed = (torch.arange(nk, device=key.device)[None] <= torch.arange(nq, device=key.device)[:, None] + (nk - nq))[None, None]
+    mask = vis.repeat_interleave(G, 1)[:, :, None, :] & allowed
     out = F.scaled_dot_product_attention(query, repeat_kv(key, G), repeat_kv(value, G), attn_mask=mask, scale=scaling)
     return out.transpose(1, 2).contiguous(), None
 
@@ -192,7 +196,7 @@ def allocate(scores: torch.Tensor, ratio: float, allocation: str = "nonuniform",
         keep[..., protect:] = flat.view(L, H, m)
     return keep
 
-# %% ../nbs/80_kvzip.ipynb #1c0b2f0b
+# %% ../nbs/80_kvzip.ipynb #d2601ef1
 @dataclass
 class CompressedContext:
     model: object
@@ -245,6 +249,10 @@ class CompressedContext:
                 out.append(nxt); x = torch.tensor([[nxt]], device=dev)
         return out
 
+    def generate_many(self, queries, max_new_tokens: int = 32, stop_ids=(), batch_size: int = 32) -> list:
+        "Greedy answers to several `queries` against this context, batched (see `generate_batch`)."
+        return generate_batch([(self, q) for q in queries], max_new_tokens, stop_ids, batch_size)
+
     def evict(self) -> "CompressedContext":
         "Drop the evicted pairs from memory: per layer, each head's kept pairs, padded to the longest head; returns a new context."
         import copy
@@ -266,6 +274,45 @@ class CompressedContext:
         out = CompressedContext(self.model, cache, self.n_ctx, self.protect, keep, self.scores, self.ratio, True, self.layers)
         out._kept, out._total = kept, total
         return out
+
+# %% ../nbs/80_kvzip.ipynb #b3e09fb5
+@torch.no_grad()
+def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_size: int = 32) -> list:
+    """Greedy answers (token-id lists) to `(CompressedContext, query_ids)` requests over one prefill, `batch_size` rows
+    per forward pass. The contexts must share their cache — the same prefill kept at several ratios
+    (`press.at_ratio(base, r)`, the masking path) — and each row attends under its own keep masks. Queries are
+    left-padded and the pads masked out, so each answer is what `CompressedContext.generate` gives alone."""
+    import copy
+    if not requests: raise ValueError("requests must not be empty")
+    check_positive("max_new_tokens", max_new_tokens); check_positive("batch_size", batch_size)
+    ctx0 = requests[0][0]
+    if any(c.cache is not ctx0.cache or c.evicted for c, _ in requests):
+        raise ValueError("requests must share one unevicted prefill (press.at_ratio(base, r)); use CompressedContext.generate otherwise")
+    if len(requests) > batch_size:
+        return [a for i in range(0, len(requests), batch_size) for a in generate_batch(requests[i:i + batch_size], max_new_tokens, stop_ids, batch_size)]
+    qs = [torch.as_tensor(q, dtype=torch.long).flatten() for _, q in requests]
+    if any(len(q) == 0 for q in qs): raise ValueError("query_ids must not be empty")
+    dev = next(ctx0.model.parameters()).device
+    B, Lq, n = len(qs), max(map(len, qs)), ctx0.n_ctx
+    lens = torch.tensor([len(q) for q in qs]); pad = torch.arange(Lq)[None] < (Lq - lens)[:, None]
+    x = torch.zeros(B, Lq, dtype=torch.long); x[~pad] = torch.cat(qs)          # left padding: every row's last token is at the end
+    valid = torch.cat([torch.ones(B, n, dtype=torch.long), (~pad).long()], 1)
+    pos = (n + torch.arange(Lq)[None] - (Lq - lens)[:, None]).clamp(min=n)     # the positions each query has alone
+    keep = {}
+    for l in set().union(*(c.keep for c, _ in requests)):
+        rows = [c.keep.get(l) for c, _ in requests]; ref = next(r for r in rows if r is not None)
+        keep[l] = torch.stack([r if r is not None else torch.ones_like(ref) for r in rows])
+    cache = copy.deepcopy(ctx0.cache); cache.batch_repeat_interleave(B)
+    out = torch.zeros(B, max_new_tokens, dtype=torch.long); done = torch.zeros(B, dtype=torch.bool); n_out = torch.zeros(B, dtype=torch.long)
+    stop = torch.tensor(sorted(set(stop_ids)) or [-1])
+    with _active(_State(keep=keep)):
+        for i in range(max_new_tokens):
+            logits = ctx0.model(input_ids=x.to(dev), position_ids=pos.to(dev), attention_mask=valid.to(dev), cache=cache, use_cache=True).logits
+            nxt = logits[:, -1].argmax(-1).cpu()
+            done |= torch.isin(nxt, stop); out[:, i] = nxt; n_out += (~done).long()
+            if done.all(): break
+            x, pos = nxt[:, None], pos[:, -1:] + 1; valid = torch.cat([valid, torch.ones(B, 1, dtype=torch.long)], 1)
+    return [out[b, :n_out[b]].tolist() for b in range(B)]
 
 # %% ../nbs/80_kvzip.ipynb #75fcac73
 REPEAT_PROMPT = "Repeat the previous context:"
@@ -498,22 +545,28 @@ def input_scores(cc: CompressedContext, input_ids) -> torch.Tensor:
 
 PRESSES = {"KVzip": KVzipPress, "H2O": H2OPress, "SnapKV": SnapKVPress, "PyramidKV": PyramidKVPress, "StreamingLLM": StreamingLLMPress}
 
-# %% ../nbs/80_kvzip.ipynb #d4f1ec06
+# %% ../nbs/80_kvzip.ipynb #e7810d33
 _MEM_PROBE = """
-import resource, sys, torch
+import gc, sys, torch
 from dataopt.llm import load_llm
 from dataopt.kvzip import KVzipPress, KVPress
+def status(key): return int(next(l for l in open("/proc/self/status") if l.startswith(key)).split()[1])
 n, score = int(sys.argv[1]), sys.argv[2] == "1"
 llm = load_llm(device="cpu"); torch.manual_seed(0)
-ids = torch.randint(100, 20000, (n,))
+ids = torch.randint(100, 20000, (n,)); gc.collect()
+with open("/proc/self/clear_refs", "w") as f: f.write("5")      # reset the peak (VmHWM) to the current resident set: the GGUF load's transient peak is not the scoring's
+loaded = status("VmRSS")
 (KVzipPress(1.0, chunk=2048) if score else KVPress(1.0)).compress(llm.model, ids, tokenizer=llm.tokenizer)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(loaded, status("VmHWM"))
 """
 
 @torch.no_grad()
 def bench_kvzip(lengths=(1024, 2048, 4096, 6000), ratio: float = 0.3, chunk: int = 2048, decode_tokens: int = 16, repeats: int = 2,
                 memory: bool = True, device: str = "cpu") -> dict:
-    "Scoring ÷ prefill time, scoring's peak-memory overhead, and KV bytes / decode latency at `ratio` ÷ the full cache."
+    """Scoring ÷ prefill time, scoring's peak-memory overhead, and KV bytes / decode latency at `ratio` ÷ the full cache.
+    Memory (`memory=True`, Linux): in fresh processes, the peak resident set of prefill alone and of prefill + KVzip
+    scoring, both measured from the loaded model (weights included, as a GPU's peak memory is); `scoring_memory_overhead`
+    is their ratio − 1 (the thesis's measure) and `scoring_working_set_ratio` the same above the loaded model."""
     import subprocess, sys, copy
     from dataopt.llm import load_llm, SMOLLM2
     llm = load_llm(SMOLLM2, device=device); model = install(llm.model); dev = llm.device
@@ -543,9 +596,11 @@ def bench_kvzip(lengths=(1024, 2048, 4096, 6000), ratio: float = 0.3, chunk: int
         r = dict(prefill_s=t_pre, scoring_s=t_sc, scoring_over_prefill=t_sc / t_pre, kv_bytes_full=base.kv_bytes(), kv_bytes_evicted=ev.kv_bytes(),
                  kv_bytes_ratio=ev.kv_bytes() / base.kv_bytes(), kept_fraction=ev.kv_fraction(), decode_s_full=full_lat, decode_s_evicted=ev_lat,
                  decode_latency_ratio=ev_lat / full_lat)
-        if memory:
-            rss = [int(subprocess.run([sys.executable, "-c", _MEM_PROBE, str(n), s], capture_output=True, text=True, check=True).stdout.split()[-1]) for s in ("0", "1")]
-            r.update(peak_rss_prefill_kib=rss[0], peak_rss_scoring_kib=rss[1], scoring_memory_overhead=rss[1] / rss[0] - 1)
+        if memory:                                                   # a fresh process each: peak resident memory after the model is loaded
+            (l0, p0), (l1, p1) = [map(int, subprocess.run([sys.executable, "-c", _MEM_PROBE, str(n), s], capture_output=True, text=True, check=True).stdout.split()[-2:])
+                                  for s in ("0", "1")]
+            r.update(rss_loaded_kib=l0, peak_rss_prefill_kib=p0, peak_rss_scoring_kib=p1, scoring_memory_overhead=p1 / p0 - 1,
+                     scoring_working_set_ratio=(p1 - l1) / max(1, p0 - l0))
         rows[n] = r
         print(f"  n={n:5d}: prefill {t_pre:6.2f} s, scoring {t_sc:6.2f} s ({r['scoring_over_prefill']:.2f}x prefill)"
               + (f", peak memory +{100 * r['scoring_memory_overhead']:.1f}%" if memory else "")
@@ -622,21 +677,21 @@ def is_correct(reply: str, answer: str) -> bool:
     "Inclusion match, case-insensitive (the thesis's metric for retrieval-style answers)."
     return answer.lower() in reply.lower()
 
-# %% ../nbs/80_kvzip.ipynb #02672399
+# %% ../nbs/80_kvzip.ipynb #6bd560b4
 SYSTEM_PROMPT = "You are a helpful AI assistant."
 
 def chat_layout(tok, system: str = SYSTEM_PROMPT) -> dict:
-    "Token builders for `tok`'s chat format (ChatML as in SmolLM2, Gemma's turns, or plain text): prefix, question, scoring template."
+    "Token builders for `tok`'s chat format (ChatML as in SmolLM2, Gemma-it's turns, or plain text for a base model): prefix, question, scoring template."
     vocab = tok.get_vocab() if hasattr(tok, "get_vocab") else {}
     enc = lambda t: tok(t, add_special_tokens=False).input_ids
     if "<|im_start|>" in vocab:
         bos, eot, user, asst = "", "<|im_end|>\n", "<|im_start|>user\n", "<|im_start|>assistant\n"
         opening = f"<|im_start|>system\n{system}<|im_end|>\n" + user
-    elif "<start_of_turn>" in vocab:                              # Gemma has no system role: the instruction opens the user turn
+    elif "<start_of_turn>" in vocab and getattr(tok, "chat_template", None):   # Gemma-it: no system role, the instruction opens the user turn
         bos, eot, user, asst = (tok.bos_token or ""), "<end_of_turn>\n", "<start_of_turn>user\n", "<start_of_turn>model\n"
         opening = user + system + "\n\n"
-    else:
-        bos, eot, user, asst = "", "\n", "", "Answer: "
+    else:                                                         # a base model: plain text it can complete
+        bos, eot, user, asst = (getattr(tok, "bos_token", None) or ""), "\n", "", "Answer:"
         opening = system + "\n\n"
     return dict(prefix=lambda: enc(bos + opening + "Document:\n"),
                 question=lambda q: enc(f"\n\nQuestion: {q}" + eot + asst),
@@ -648,7 +703,7 @@ def encode_task(tok, task: KVTask, layout: dict | None = None) -> tuple:
     pre = layout["prefix"](); body = tok(task.context, add_special_tokens=False).input_ids
     return torch.tensor(pre + body), len(pre), [layout["question"](q) for q in task.questions]
 
-# %% ../nbs/80_kvzip.ipynb #46c32a6b
+# %% ../nbs/80_kvzip.ipynb #874c9d32
 def stop_ids(tok) -> list:
     "Token ids that end an answer: end of sequence / turn, and a newline."
     ids = {tok.eos_token_id} | set(tok("\n", add_special_tokens=False).input_ids)
@@ -659,8 +714,9 @@ def stop_ids(tok) -> list:
 
 @torch.no_grad()
 def evaluate_press(model, tok, tasks: list, press: KVPress, ratios=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0), max_new_tokens: int = 12,
-                   layout: dict | None = None, progress: bool = False) -> dict:
-    "Accuracy (%) per task family and ratio, and the replies: one compression per context, every question from its cache."
+                   layout: dict | None = None, progress: bool = False, batch_size: int = 32) -> dict:
+    """Accuracy (%) per task family and ratio, and the replies: one compression per context, every question at every
+    ratio answered from it (`generate_batch`, `batch_size` rows at a time; 1 for long contexts on a small GPU)."""
     from tqdm.auto import tqdm
     if not tasks: raise ValueError("tasks must not be empty")
     ratios = [check_ratio(r) for r in ratios]; layout = layout or chat_layout(tok); stop = stop_ids(tok)
@@ -668,12 +724,13 @@ def evaluate_press(model, tok, tasks: list, press: KVPress, ratios=(0.1, 0.2, 0.
     for task in tqdm(tasks, disable=not progress, desc=type(press).__name__):
         ids, protect, qs = encode_task(tok, task, layout)
         base = press.compress(model, ids, protect, tok)
+        ccs = {r: press.at_ratio(base, r) for r in ratios}
+        answers = iter(generate_batch([(ccs[r], q) for r in ratios for q in qs], max_new_tokens, stop, batch_size))
         for r in ratios:
-            cc = press.at_ratio(base, r)
-            for q, a, qt in zip(qs, task.answers, task.questions):
-                reply = tok.decode(cc.generate(q, max_new_tokens, stop)).strip()
+            for a, qt in zip(task.answers, task.questions):
+                reply = tok.decode(next(answers)).strip()
                 hits.setdefault(task.family, {}).setdefault(r, []).append(is_correct(reply, a))
-                replies.append(dict(family=task.family, ratio=r, question=qt, answer=a, reply=reply, kept=cc.kv_fraction()))
+                replies.append(dict(family=task.family, ratio=r, question=qt, answer=a, reply=reply, kept=ccs[r].kv_fraction()))
     acc = {f: {r: 100 * sum(v) / len(v) for r, v in d.items()} for f, d in hits.items()}
     return dict(accuracy=acc, replies=replies)
 
