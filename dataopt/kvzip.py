@@ -545,7 +545,7 @@ def input_scores(cc: CompressedContext, input_ids) -> torch.Tensor:
 
 PRESSES = {"KVzip": KVzipPress, "H2O": H2OPress, "SnapKV": SnapKVPress, "PyramidKV": PyramidKVPress, "StreamingLLM": StreamingLLMPress}
 
-# %% ../nbs/80_kvzip.ipynb #e7810d33
+# %% ../nbs/80_kvzip.ipynb #9dbe750b
 _MEM_PROBE = """
 import gc, sys, torch
 from dataopt.llm import load_llm
@@ -603,7 +603,7 @@ def bench_kvzip(lengths=(1024, 2048, 4096, 6000), ratio: float = 0.3, chunk: int
                      scoring_working_set_ratio=(p1 - l1) / max(1, p0 - l0))
         rows[n] = r
         print(f"  n={n:5d}: prefill {t_pre:6.2f} s, scoring {t_sc:6.2f} s ({r['scoring_over_prefill']:.2f}x prefill)"
-              + (f", peak memory +{100 * r['scoring_memory_overhead']:.1f}%" if memory else "")
+              + (f", peak memory {100 * r['scoring_memory_overhead']:+.1f}%" if memory else "")
               + f"; at ratio {ratio}: KV {r['kv_bytes_ratio']:.2f}x bytes (kept {r['kept_fraction']:.2f}), decode {1e3 * ev_lat:.1f} ms vs {1e3 * full_lat:.1f} ms per token ({r['decode_latency_ratio']:.2f}x)")
     return rows
 
