@@ -21,7 +21,7 @@ __all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_
            'GistFixedSession', 'MemoryBankSession', 'make_session', 'rouge_l', 'evaluate_online', 'stream_perplexity',
            'bench_ccm', 'dry_run_paper_config']
 
-# %% ../nbs/70_ccm.ipynb #5cba85a8
+# %% ../nbs/70_ccm.ipynb #66176493
 class CCMState:
     "What the current forward pass needs beyond token ids: the ⟨COMP⟩ mask for the adapters and the CCM attention layout."
     def __init__(self): self.comp_mask = None; self.attn_mask = None; self.merge_weights = None
@@ -41,10 +41,10 @@ class CondLoRALinear(nn.Module):
         m = self.state.comp_mask
         if self.conditional and m is None: return y                    # no ⟨COMP⟩ in this pass: the plain model
         d = F.linear(F.linear(self.drop(x), self.lora_A), self.lora_B) * self.scaling
-        if self.conditional: d = d * m[..., None].to(d.dtype)
+        if self.conditional: d = d * m[..., None].to(d.device, d.dtype)   # the mask lives on the first device of a split model
         return y + d
 
-# %% ../nbs/70_ccm.ipynb #4c4efd84
+# %% ../nbs/70_ccm.ipynb #b5765768
 _ATTN = "dataopt_ccm"
 _ACTIVE: list = []          # the CCMState of the running CCM pass (a stack, so nested models cannot mix layouts)
 
@@ -54,12 +54,12 @@ def _ccm_attention(module, query, key, value, attention_mask, dropout: float = 0
     if st is None or st.attn_mask is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
     if st.merge_weights is not None:                                   # (B, M, L): averaged memory slots from ⟨COMP⟩ keys/values
-        W = st.merge_weights.to(key.dtype)
+        W = st.merge_weights.to(key.device, key.dtype)
         key = torch.cat([key, torch.einsum("bml,bhld->bhmd", W, key)], 2)
         value = torch.cat([value, torch.einsum("bml,bhld->bhmd", W, value)], 2)
     groups = getattr(module, "num_key_value_groups", 1)
     k, v = repeat_kv(key, groups), repeat_kv(value, groups)
-    out = F.scaled_dot_product_attention(query, k, v, attn_mask=st.attn_mask[:, None], dropout_p=dropout if module.training else 0.0, scale=scaling)
+    out = F.scaled_dot_product_attention(query, k, v, attn_mask=st.attn_mask[:, None].to(query.device), dropout_p=dropout if module.training else 0.0, scale=scaling)
     return out.transpose(1, 2).contiguous(), None
 
 def _register_attention():

@@ -13,10 +13,10 @@ from . import reproduce as rp
 # %% auto #0
 __all__ = ['BENCHMARKS', 'bench_core', 'run_benchmark', 'main']
 
-# %% ../nbs/06_cli.ipynb #1fa37abd
+# %% ../nbs/06_cli.ipynb #89e1083a
 BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup",
               "relation": "dataopt.relation:bench_relation", "condense": "dataopt.condense:bench_condense",
-              "ccm": "dataopt.ccm:bench_ccm", "kvzip": "dataopt.kvzip:bench_kvzip"}
+              "ccm": "dataopt.ccm:bench_ccm", "kvzip": "dataopt.kvzip:bench_kvzip", "distributed": "dataopt.distributed:bench_distributed"}
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:
     for _ in range(warmup): fn()
@@ -60,7 +60,7 @@ def run_benchmark(name: str, **kw):
     mod, fn = BENCHMARKS[name].split(":")
     return getattr(importlib.import_module(mod), fn)(**kw)
 
-# %% ../nbs/06_cli.ipynb #c007
+# %% ../nbs/06_cli.ipynb #18265d4e
 class _Parser(argparse.ArgumentParser):
     def error(self, message):   # one line, no usage dump, exit 2
         raise DataoptError(message)
@@ -79,6 +79,11 @@ def _parser():
     r.add_argument("--list", action="store_true", help="list every thesis table and figure with its status, and exit")
     r.add_argument("--nbs", default=None, help="the notebooks folder (default: found from the checkout)")
     r.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
+    r.add_argument("--launch", action="store_true", help="print the command that runs each selected chapter on --gpus GPUs (x --nodes), and exit")
+    r.add_argument("--gpus", type=int, default=8, help="GPUs per node for --launch (default 8)")
+    r.add_argument("--nodes", type=int, default=1, help="nodes for --launch (default 1)")
+    r.add_argument("--device-map", default=None, metavar="MAP",
+                   help="spread each LLM over the visible GPUs: 'auto', 'balanced', ... (Hugging Face accelerate; chapters 7-8)")
     rep = sub.add_parser("report", help="rewrite REPORT.md from the outputs present")
     rep.add_argument("--out", default="figures")
     b = sub.add_parser("bench", help="run a benchmark (prints ratios measured in one run)")
@@ -94,6 +99,13 @@ def _cmd_reproduce(a) -> int:
     except ValueError as e: raise DataoptError(f"--device: {e}") from None
     out = Path(a.out or ("build/smoke-figures" if a.scale == "smoke" else "figures"))
     if a.chapters: [rp.chapter_key(c) for c in a.chapters]     # validate before anything runs
+    if a.launch:
+        if a.scale != "paper": raise DataoptError("--launch prints paper-scale launch commands: add --scale paper")
+        for r in rp.launch_plan(a.chapters, a.gpus, a.nodes):
+            print(f"# {r['chapter']}: {r['why']}\n{r['command']}")
+        return 0
+    if a.device_map:   # read by dataopt.llm.load_llm in the notebooks' kernels, which inherit the environment
+        import os; os.environ["DATAOPT_DEVICE_MAP"] = a.device_map
     if a.list:
         rows = rp.artefact_rows(out)
         chs = {rp.chapter_key(c) for c in a.chapters} if a.chapters else None

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import check_positive
+from .distributed import default_workers
 
 # %% auto #0
 __all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_force', 'mix_outputs', 'mix_targets', 'CoMixup',
@@ -198,7 +199,7 @@ class CoMixup:
             A = compatibility(s_pix[p], self.omega).double()
             jobs.append((-s_cpu[p].flatten(1).numpy(), np.log(np.maximum(lam, 1e-12)), A.numpy(), g,
                          self.beta, self.gamma, self.eta, self.tau, self.iters, seed))
-        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        workers = self.workers if self.workers is not None else default_workers()   # per rank under torchrun
         if workers <= 1 or len(jobs) < 2: results = _solve_slice(jobs)
         else:
             from dataopt.comixup import _solve_slice as work                                 # by module path for spawned workers

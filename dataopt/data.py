@@ -113,12 +113,20 @@ class BatchAugment:
         x = xp.gather(2, rows[:, None, :, None].expand(B, C, H, W + 2 * p))
         return x.gather(3, cols[:, None, None, :].expand(B, C, H, W))
 
-# %% ../nbs/01_data.ipynb #ea5c986f
+# %% ../nbs/01_data.ipynb #ea7bc4f4
 class BatchLoader:
-    "Minibatches of a `ImageArrayDataset` (or uint8 image/label tensors), shuffled per `epoch` with `seed`."
+    """Minibatches of a `ImageArrayDataset` (or uint8 image/label tensors), shuffled per `epoch` with `seed`.
+    With `world_size` > 1 each rank yields its contiguous slice of every global batch of `batch_size` samples (the
+    contract of `DistributedSampler`: disjoint, equal per-rank shares, reshuffled by `set_epoch`), augmented with the
+    same random draws as on one process — so the ranks' slices together are exactly the single-process batch."""
     def __init__(self, dataset, batch_size: int = 128, train: bool = True, augment: bool | None = None,
-                 device="cpu", seed: int = 0, drop_last: bool | None = None, mean=None, std=None):
+                 device="cpu", seed: int = 0, drop_last: bool | None = None, mean=None, std=None,
+                 rank: int = 0, world_size: int = 1):
         if batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if world_size < 1 or not 0 <= rank < world_size: raise ValueError(f"rank={rank} must lie in [0, world_size={world_size})")
+        if train and batch_size % world_size:
+            raise ValueError(f"batch_size={batch_size} is not divisible by the world size {world_size}: every rank needs the same share")
+        self.rank, self.world_size = rank, world_size
         self.x, self.y = dataset.tensors()
         mean, std = mean or dataset.mean or (0.5,) * self.x.shape[1], std or dataset.std or (0.5,) * self.x.shape[1]
         self.batch_size, self.train, self.seed, self.epoch = batch_size, train, seed, 0
@@ -140,7 +148,11 @@ class BatchLoader:
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
             xb = self.x[idx].to(self.device)
             if self.augment: xb = self.augment(xb, g)
-            yield self.normalize(xb), self.y[idx].to(self.device)
+            yb = self.y[idx].to(self.device)
+            if self.world_size > 1:
+                lo, hi = self.rank * len(idx) // self.world_size, (self.rank + 1) * len(idx) // self.world_size
+                xb, yb = xb[lo:hi], yb[lo:hi]
+            yield self.normalize(xb), yb
 
 # %% ../nbs/01_data.ipynb #25ff1494
 def load_digits_dataset(split: str = "train", test_fraction: float = 0.25, seed: int = 0) -> ImageArrayDataset:

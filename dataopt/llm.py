@@ -12,7 +12,7 @@ from .core import get_device, DataoptError
 
 # %% auto #0
 __all__ = ['SMOLLM2', 'GEMMA3_270M', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'prefill', 'kv_layers', 'cache_length',
-           'kv_bytes', 'greedy_decode', 'generate', 'haystack', 'plant']
+           'kv_bytes', 'greedy_decode', 'generate', 'haystack', 'plant', 'split_model']
 
 # %% ../nbs/04_llm.ipynb #c004
 SMOLLM2 = "smollm2-135m-instruct"
@@ -38,7 +38,7 @@ def gguf_path(name: str = SMOLLM2) -> Path:
     if not path.exists(): raise DataoptError(f"{path} is missing: reinstall with `{how}`")
     return path
 
-# %% ../nbs/04_llm.ipynb #c006
+# %% ../nbs/04_llm.ipynb #fd147d12
 @dataclass
 class LLM:
     "A loaded causal LM with its tokenizer."
@@ -46,7 +46,7 @@ class LLM:
     tokenizer: object
     name: str
     @property
-    def device(self): return next(self.model.parameters()).device
+    def device(self): return self.model.get_input_embeddings().weight.device   # where inputs go, also when the model is split
     @property
     def config(self): return self.model.config
     def __repr__(self):
@@ -56,21 +56,27 @@ class LLM:
 
 _LOADED: dict = {}
 
-def load_llm(name: str = SMOLLM2, device="auto", dtype=torch.float32, attn_implementation: str = "sdpa", cache: bool = True) -> LLM:
-    "Load `name`: a packaged GGUF alias (`SMOLLM2`, `GEMMA3_270M`) or any Hugging Face model id / local path."
+def load_llm(name: str = SMOLLM2, device="auto", dtype=torch.float32, attn_implementation: str = "sdpa", cache: bool = True,
+             device_map=None, max_memory: dict | None = None) -> LLM:
+    """Load `name`: a packaged GGUF alias (`SMOLLM2`, `GEMMA3_270M`) or any Hugging Face model id / local path.
+    `device_map` ("auto", "balanced", or a dict; default `$DATAOPT_DEVICE_MAP`) spreads a model too large for one GPU over
+    every GPU present (Hugging Face accelerate; `max_memory` caps each device), instead of placing it on `device`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    dev = get_device(device); k = (name, str(dev), str(dtype), attn_implementation)
+    import os
+    device_map = device_map or os.environ.get("DATAOPT_DEVICE_MAP") or None   # `dataopt reproduce --device-map auto` sets it
+    dev = get_device(device); k = (name, str(dev), str(dtype), attn_implementation, str(device_map), str(max_memory))
     if cache and k in _LOADED: return _LOADED[k]
     if name in _GGUF or name == GEMMA3_270M:
         path = gguf_path(name); src, kw = str(path.parent), dict(gguf_file=path.name)
     else:
         src, kw = name, {}
+    placement = {} if device_map is None else dict(device_map=device_map, max_memory=max_memory)
     try:
         tok = AutoTokenizer.from_pretrained(src, **kw)
-        model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, attn_implementation=attn_implementation, **kw)
+        model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, attn_implementation=attn_implementation, **kw, **placement)
     except OSError as e:
         raise DataoptError(f"could not load model {name!r}: {str(e).splitlines()[0]}") from None
-    model = model.to(dev).eval()
+    model = (model if device_map is not None else model.to(dev)).eval()
     llm = LLM(model, tok, name)
     if cache: _LOADED[k] = llm
     return llm
@@ -167,3 +173,33 @@ def plant(sentences: list[str], fact: str, depth: float = 0.5) -> str:
     if not 0 <= depth <= 1: raise ValueError(f"depth must be in [0, 1], got {depth}")
     i = round(depth * len(sentences))
     return " ".join(sentences[:i] + [fact] + sentences[i:])
+
+# %% ../nbs/04_llm.ipynb #95bb2f80
+def split_model(model, devices=("cuda:0", "cuda:1")):
+    """Spread `model` (an `LLM` or a Hugging Face causal LM) over `devices`: its decoder layers in contiguous blocks,
+    embeddings (and a tied LM head) on the first device, the final norm and an untied head on the last, each block
+    behind an accelerate `AlignDevicesHook` that moves its inputs to it — the hooks `device_map` loading installs.
+    Unlike accelerate's device maps, "cpu" here means *computing* on the CPU (not weights offloaded to a GPU), so one
+    GPU and the CPU make a real two-device split. Returns the model."""
+    from accelerate.hooks import AlignDevicesHook, add_hook_to_module
+    hf = model.model if isinstance(model, LLM) else model
+    devices = [get_device(d) for d in devices]                         # refuses a CUDA device this machine lacks
+    if not devices: raise ValueError("devices must name at least one device")
+    body = getattr(hf, "model", None)
+    layers = getattr(body, "layers", None)
+    if layers is None: raise ValueError("split_model expects a decoder-only Hugging Face model with .model.layers")
+    n, k = len(layers), len(devices)
+    dmap = {}
+    for name, _ in body.named_children():
+        if name == "layers": dmap.update({f"model.layers.{i}": devices[i * k // n] for i in range(n)})
+        else: dmap[f"model.{name}"] = devices[-1] if name == "norm" else devices[0]
+    tied = bool(getattr(hf.config, "tie_word_embeddings", False))
+    for name, _ in hf.named_children():
+        if name != "model": dmap[name] = devices[0] if tied else devices[-1]
+    skip = getattr(hf, "_skip_keys_device_placement", None) or []
+    skip = sorted({*([skip] if isinstance(skip, str) else skip), "past_key_values", "cache"})   # the cache stays where each layer put it
+    for name, dev in dmap.items():
+        mod = hf.get_submodule(name).to(dev)
+        add_hook_to_module(mod, AlignDevicesHook(execution_device=dev, io_same_device=False, place_submodules=True, skip_keys=skip))
+    hf.hf_device_map = {name: str(dev) for name, dev in dmap.items()}
+    return hf

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import check_positive
+from .distributed import default_workers
 
 # %% auto #0
 __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_phi', 'label_values', 'log_prior', 'MaskProblem',
@@ -162,7 +163,7 @@ def _pool(workers: int):
 def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str = "swap") -> torch.Tensor:
     "Integer labels (B, g, g) minimising Eq. 3.4 for every sample; slices of the batch are cut in parallel worker processes."
     nc = problem.node_costs().double().numpy(); z = problem.z.double().numpy()
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else default_workers()   # under torchrun: the cores shared among local ranks
     if workers <= 1 or len(nc) < 2 * workers:   # a handful of tiny cuts: not worth the round trip
         return torch.from_numpy(_cut_slice(nc, problem.beta, z, algorithm)).long()
     from dataopt.puzzlemix import _cut_slice as work   # by module path, so spawned workers can import it

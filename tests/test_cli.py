@@ -101,3 +101,20 @@ def test_list_shows_every_table_and_figure():
     assert r.returncode == 0
     ids = [l.split("  ")[0].strip() for l in r.stdout.splitlines()]
     assert sum(i.startswith("table") for i in ids) == 38 and sum(i.startswith("figure") for i in ids) == 48
+
+
+def test_reproduce_under_torchrun(tmp_path):
+    "`torchrun --no-python dataopt reproduce`: every rank's kernel joins the job, rank 0 alone writes; a rerun skips."
+    out = tmp_path / "figs"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", "--no-python", *DATAOPT,
+           "reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(out), "--quiet"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", TMPDIR=str(tmp_path))
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    assert r.stdout.count("report: ") == 1 and r.stdout.count("done 1") == 2          # both ranks ran it, one reported
+    core = out / "core"
+    assert json.loads((core / "vanilla.stamp.json").read_text())["scale"] == "smoke"
+    assert (core / "vanilla_accuracy.csv").stat().st_size > 0 and not [p for p in core.iterdir() if p.name.startswith(".")]
+    assert not list(tmp_path.glob("dataopt-rank*")), "rank 1's scratch outputs are removed"
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    assert again.returncode == 0 and again.stdout.count("skipped 1") == 2, again.stdout + again.stderr
