@@ -13,8 +13,8 @@ from .distributed import env_world, launch_command
 import dataopt
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATIONS', 'LAUNCH', 'Experiment', 'chapter_key',
-           'select', 'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished',
+__all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATIONS', 'LAUNCH', 'PAPER_BATCHES', 'Experiment',
+           'chapter_key', 'select', 'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished',
            'run_experiment', 'load_manifests', 'artefact_rows', 'write_report', 'reproduce', 'launch_plan']
 
 # %% ../nbs/05_reproduce.ipynb #7fb42ba0
@@ -361,7 +361,7 @@ def reproduce(scale: str = "small", chapters=None, out_root="figures", seed: int
     if report and not dry_run and env_world().is_main: log(f"report: {write_report(out_root)}")
     return results
 
-# %% ../nbs/05_reproduce.ipynb #9f42677d
+# %% ../nbs/05_reproduce.ipynb #36dc9bbd
 LAUNCH = {   # chapter -> (how it scales out, why)
     "core": ("torchrun", "the vanilla classifier trains with DDP"),
     "ch3": ("torchrun", "every mixup method trains with DDP; Puzzle Mix keeps a graph-cut worker pool per rank"),
@@ -373,15 +373,26 @@ LAUNCH = {   # chapter -> (how it scales out, why)
     "ch8": ("device_map", "one process; 8B models spread over the visible GPUs (accelerate device_map)"),
 }
 
+PAPER_BATCHES = {   # the global batch sizes of each torchrun chapter's paper-scale runs (the experiment notebooks' configs)
+    "core": (100,), "ch3": (100, 256), "ch4": (100, 256), "ch5": (100, 128)}
+
 def launch_plan(chapters=None, gpus: int = 8, nodes: int = 1) -> list[dict]:
-    "For each chapter, the exact command that runs its paper-scale experiments on `nodes` × `gpus` GPUs, and why."
+    """For each chapter, the exact command that runs its paper-scale experiments on `nodes` × `gpus` GPUs, and why.
+    A torchrun chapter uses the largest number of GPUs per node that divides every one of its global batches (the
+    thesis's CIFAR runs use batch 100: 4 or 5 GPUs, not 8), and says so."""
     if gpus < 1 or nodes < 1: raise ValueError(f"gpus and nodes must be at least 1, got gpus={gpus}, nodes={nodes}")
     chs = [chapter_key(c) for c in chapters] if chapters else list(LAUNCH)
     rows = []
     for ch in chs:
         how, why = LAUNCH[ch]
         args = f"--scale paper --chapters {ch.removeprefix('ch')}"
-        if how == "torchrun": cmd = launch_command(f"dataopt reproduce {args}", gpus, nodes, no_python=True)
+        nproc = gpus
+        if how == "torchrun":
+            batches = PAPER_BATCHES.get(ch, ())
+            nproc = max(d for d in range(1, gpus + 1) if all(b % (d * nodes) == 0 for b in batches))
+            if nproc < gpus: why += (f"; {nproc} of the {gpus} GPUs per node, since every global batch ({', '.join(map(str, batches))}) "
+                                     f"must split evenly over the {nproc * nodes} processes")
+        if how == "torchrun": cmd = launch_command(f"dataopt reproduce {args}", nproc, nodes, no_python=True)
         elif how == "device_map": cmd = f"CUDA_VISIBLE_DEVICES={','.join(map(str, range(gpus)))} dataopt reproduce {args} --device-map auto"
         else: cmd = f"dataopt reproduce {args}"
         if how != "torchrun" and nodes > 1: why += "; it runs on one node"

@@ -107,7 +107,7 @@ class InputMixup:
         t = F.one_hot(y, self.num_classes).float()
         return lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
 
-# %% ../nbs/03_train.ipynb #96146cdd
+# %% ../nbs/03_train.ipynb #01a5c05a
 @dataclass
 class TrainResult:
     model: torch.nn.Module
@@ -233,7 +233,9 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
             # gradients are cleared before the transform: a method that back-propagates a clean loss for its
             # saliency (Puzzle Mix with λ_clean > 0) leaves those parameter gradients in place to be reused
             opt.zero_grad(set_to_none=True)
-            xm, t, extra = apply_batch_transform(batch_transform, x, y, net, cfg.num_classes)
+            # the transform gets the module itself (Manifold mixup hooks `model.stages`); its own backward passes
+            # (Puzzle Mix's saliency) leave local gradients that DDP's backward below averages together with the rest
+            xm, t, extra = apply_batch_transform(batch_transform, x, y, model, cfg.num_classes)
             out = net(xm)
             # a transform with its own objective (AugMix's CE + JSD over extra views) supplies it
             loss = batch_loss(out, t) if batch_loss else soft_cross_entropy(out, t)
