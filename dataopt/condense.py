@@ -334,7 +334,7 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     S.images = S.images.detach().cpu(); S.labels = torch.as_tensor(keys)[S.labels.cpu()]
     return S
 
-# %% ../nbs/60_condense.ipynb #6cb58d71
+# %% ../nbs/60_condense.ipynb #1dceccc7
 def condense_partitioned(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfig | None = None, device="auto",
                          group_size: int = 10, groups=None, progress: bool = True, max_per_class: int | None = None, log_every: int = 1) -> Condensed:
     """Condense `train_ds` class group by class group — `groups` (lists of class ids) or consecutive runs of `group_size`
@@ -355,10 +355,7 @@ def condense_partitioned(train_ds, ipc: int = 10, method: str = "idc", config: C
         S = condense(train_ds, config=replace(cfg, seed=cfg.seed + g), device=device, progress=progress and env.is_main,
                      max_per_class=max_per_class, log_every=log_every, classes=groups[g])
         imgs.append(S.images); labs.append(S.labels); tags.append(torch.full((len(S.labels),), g)); hist += [dict(r, group=g) for r in S.history]
-    if not imgs:   # more ranks than groups: this rank contributes nothing, but still joins the gathers
-        probe = init_synthetic(class_tensors(train_ds, "cpu", 1, cfg.seed), 1, cfg.factor, cfg.seed, cfg.axis, cfg.pad).images
-        imgs, labs, tags = [probe[:0]], [torch.zeros(0, dtype=torch.long)], [torch.zeros(0, dtype=torch.long)]
-    x, y, t = torch.cat(imgs), torch.cat(labs).long(), torch.cat(tags).long()
+    x, y, t = (torch.cat(v) if v else torch.empty(0) for v in (imgs, labs, tags))   # more ranks than groups: empty, still gathered
     if env.distributed:
         x, y, t = all_gather_rows(x), all_gather_rows(y), all_gather_rows(t)
         hist = [r for h in all_gather_object(hist) for r in h]

@@ -91,7 +91,7 @@ def shutdown() -> None:
     "Leave the process group (end of a script); a no-op without one."
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
-# %% ../nbs/07_distributed.ipynb #ccf6666a
+# %% ../nbs/07_distributed.ipynb #89708ac2
 def _live() -> bool: return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 def _comm_device(t: torch.Tensor) -> torch.device:   # NCCL moves CUDA tensors only, gloo CPU tensors
@@ -126,14 +126,20 @@ def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     return buf.to(t.device)
 
 def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
-    "Every rank's `t` (same trailing shape, any number of rows) concatenated along dim 0 in rank order."
+    """Every rank's `t` concatenated along dim 0 in rank order. Ranks with rows must agree on the trailing shape and
+    dtype; a rank with none may pass any empty tensor (e.g. `torch.empty(0)`) and still joins."""
     if not _live(): return t
-    t = t.detach(); dev = _comm_device(t)
-    sizes = [int(s) for s in all_gather_object(int(t.shape[0]))]
-    check_consistent("the trailing shape of gathered rows", (tuple(t.shape[1:]), str(t.dtype)))
-    pad = torch.zeros((max(sizes),) + tuple(t.shape[1:]), dtype=t.dtype, device=dev); pad[:len(t)] = t.to(dev)
+    t = t.detach(); dev = _comm_device(t); n = int(t.shape[0]) if t.dim() else 0
+    metas = all_gather_object((n, tuple(t.shape[1:]), t.dtype))
+    sizes = [m[0] for m in metas]; kinds = {m[1:] for m in metas if m[0]}
+    if len(kinds) > 1:
+        raise DataoptError("ranks disagree on the trailing shape / dtype of gathered rows: " + ", ".join(f"rank {i}: {m[1:]}" for i, m in enumerate(metas) if m[0]))
+    if not kinds: return t                                  # nobody has rows
+    trail, dtype = kinds.pop()
+    pad = torch.zeros((max(sizes),) + trail, dtype=dtype, device=dev)
+    if n: pad[:n] = t.to(dev)
     parts = [torch.empty_like(pad) for _ in sizes]; dist.all_gather(parts, pad)
-    return torch.cat([p[:n] for p, n in zip(parts, sizes)]).to(t.device)
+    return torch.cat([p[:k] for p, k in zip(parts, sizes)]).to(t.device)
 
 # %% ../nbs/07_distributed.ipynb #95e69a62
 def per_rank_batch(global_batch: int, world_size: int | None = None) -> int:

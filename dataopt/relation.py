@@ -351,7 +351,7 @@ def detection_metrics(is_positive, scores) -> dict:
     fpr, tpr, _ = roc_curve(yb, sc)
     return dict(ap=float(average_precision_score(yb, sc)), auroc=float(roc_auc_score(yb, sc)), tnr95=float(1 - fpr[np.searchsorted(tpr, 0.95)]))
 
-# %% ../nbs/50_relation.ipynb #e92a64ee
+# %% ../nbs/50_relation.ipynb #833d2a49
 @torch.no_grad()
 def embed(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Penultimate features (n, d), logits (n, C) and labels (n,) of `model` on dataset `ds` (eval mode, no augmentation)."
@@ -363,15 +363,12 @@ def embed(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, 
     env = current()
     if env.distributed:   # each rank embeds its contiguous run of whole batches; the gather restores dataset order
         r = shard_range(len(ds), batch_size, env); ds = ds.subset(np.arange(r.start, r.stop), getattr(ds, "name", ""))
-    fs, zs, ys = [torch.empty(0, 0)], [torch.empty(0, 0)], [torch.empty(0, dtype=torch.long)]
+    fs, zs, ys = [], [], []
     for x, y in (BatchLoader(ds, batch_size, train=False, device=dev) if len(ds) else []):
         h = model.features(x); fs.append(h.float().cpu()); zs.append(model.head(h).float().cpu()); ys.append(y.cpu())
     model.train(was)
-    f, z, y = (torch.cat(v[1:]) if len(v) > 1 else v[0] for v in (fs, zs, ys))
-    if env.distributed:
-        if not len(f): f, z = torch.empty(0, model.head.in_features), torch.empty(0, model.head.out_features)
-        f, z, y = all_gather_rows(f), all_gather_rows(z), all_gather_rows(y)
-    return f, z, y
+    f, z, y = (torch.cat(v) if v else torch.empty(0) for v in (fs, zs, ys))
+    return (all_gather_rows(f), all_gather_rows(z), all_gather_rows(y)) if env.distributed else (f, z, y)
 
 # %% ../nbs/50_relation.ipynb #20e0c331
 def bench_relation(sizes=(10_000, 20_000, 50_000), partitioned_sizes=(100_000, 200_000), d: int = 512, classes: int = 10,

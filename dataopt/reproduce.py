@@ -172,7 +172,7 @@ def stamp_key(nb_path, params: dict) -> str:
     deps = {p.name: re.sub(r"(?m)^# %% .*$", "", p.read_text()) for p in _module_closure(_imported_dataopt_modules(code))}
     return config_key(code, deps, params, dataopt.__version__, n=24)
 
-# %% ../nbs/05_reproduce.ipynb #769a8593
+# %% ../nbs/05_reproduce.ipynb #50325679
 @dataclass
 class RunResult:
     experiment: Experiment
@@ -204,15 +204,15 @@ def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", se
     check_choice("scale", scale, SCALES)
     nb = find_nbs(nbs_dir) / exp.notebook
     if not nb.exists(): raise DataoptError(f"{nb} not found (experiment {exp.name!r})")
-    out_dir = Path(out_root) / exp.chapter
+    out_dir = chapter_dir = Path(out_root) / exp.chapter
     job = env_world()                 # under torchrun every rank runs the notebook; only rank 0 keeps what it writes
     if dry_run or not job.is_main:    # a dry run checks a config end to end (one step) and writes nothing under out_root
         import tempfile
         out_dir = Path(tempfile.mkdtemp(prefix=f"dataopt-{'dry' if dry_run else f'rank{job.rank}'}-{exp.name}-"))
     params = dict(scale=scale, out_dir=str(out_dir.resolve()), seed=seed, device=device, dry_run=dry_run)
     key = stamp_key(nb, {k: v for k, v in params.items() if k != "out_dir"})
-    if not force and not dry_run and is_finished(exp, Path(out_root) / exp.chapter, key):   # rank 0's outputs, on a shared filesystem
-        return RunResult(exp, "skipped", out_dir=Path(out_root) / exp.chapter)
+    if not force and not dry_run and is_finished(exp, chapter_dir, key):   # rank 0's outputs, on a shared filesystem
+        return RunResult(exp, "skipped", out_dir=chapter_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{exp.name}.ipynb"; failed = out_dir / f"{exp.name}.failed.ipynb"
     tmp = out_dir / f".{exp.name}.running.ipynb"    # papermill saves as it goes; renamed only at the end
@@ -240,7 +240,7 @@ def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", se
         return RunResult(exp, "dry-run", time.perf_counter() - t0, out_dir=out_dir)
     if not job.is_main:
         import shutil; shutil.rmtree(out_dir, ignore_errors=True)
-        return RunResult(exp, "done", time.perf_counter() - t0, out_dir=Path(out_root) / exp.chapter)
+        return RunResult(exp, "done", time.perf_counter() - t0, out_dir=chapter_dir)
     os.replace(tmp, executed)
     failed.unlink(missing_ok=True)
     secs = time.perf_counter() - t0
@@ -361,7 +361,7 @@ def reproduce(scale: str = "small", chapters=None, out_root="figures", seed: int
     if report and not dry_run and env_world().is_main: log(f"report: {write_report(out_root)}")
     return results
 
-# %% ../nbs/05_reproduce.ipynb #36dc9bbd
+# %% ../nbs/05_reproduce.ipynb #66236c6b
 LAUNCH = {   # chapter -> (how it scales out, why)
     "core": ("torchrun", "the vanilla classifier trains with DDP"),
     "ch3": ("torchrun", "every mixup method trains with DDP; Puzzle Mix keeps a graph-cut worker pool per rank"),
@@ -386,13 +386,12 @@ def launch_plan(chapters=None, gpus: int = 8, nodes: int = 1) -> list[dict]:
     for ch in chs:
         how, why = LAUNCH[ch]
         args = f"--scale paper --chapters {ch.removeprefix('ch')}"
-        nproc = gpus
         if how == "torchrun":
             batches = PAPER_BATCHES.get(ch, ())
             nproc = max(d for d in range(1, gpus + 1) if all(b % (d * nodes) == 0 for b in batches))
             if nproc < gpus: why += (f"; {nproc} of the {gpus} GPUs per node, since every global batch ({', '.join(map(str, batches))}) "
                                      f"must split evenly over the {nproc * nodes} processes")
-        if how == "torchrun": cmd = launch_command(f"dataopt reproduce {args}", nproc, nodes, no_python=True)
+            cmd = launch_command(f"dataopt reproduce {args}", nproc, nodes, no_python=True)
         elif how == "device_map": cmd = f"CUDA_VISIBLE_DEVICES={','.join(map(str, range(gpus)))} dataopt reproduce {args} --device-map auto"
         else: cmd = f"dataopt reproduce {args}"
         if how != "torchrun" and nodes > 1: why += "; it runs on one node"
