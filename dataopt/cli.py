@@ -4,14 +4,15 @@
 
 # %% ../nbs/06_cli.ipynb #c003
 from __future__ import annotations
-import argparse, importlib, sys, time
+import argparse, importlib, os, signal, statistics, sys, time
+from dataclasses import replace
 from pathlib import Path
 import torch
 from .core import SCALES, DataoptError, set_threads
 from . import reproduce as rp
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'bench_core', 'run_benchmark', 'main']
+__all__ = ['BENCHMARKS', 'BENCH_MODELS', 'bench_core', 'run_benchmark', 'main']
 
 # %% ../nbs/06_cli.ipynb #89e1083a
 BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup",
@@ -24,34 +25,88 @@ def _time_per_call(fn, n: int, warmup: int = 1) -> float:
     for _ in range(n): fn()
     return (time.perf_counter() - t0) / n
 
-def bench_core(batch_size: int = 100, steps: int = 5, device: str = "auto", threads: int | None = None) -> dict:
-    "Training throughput of PreActResNet18 on 32×32 CIFAR-sized batches (images/s), with ratios measured in the same run."
-    from dataopt.core import get_device
+# the chapter 3-6 networks: PreActResNet18 at the thesis's width 64 and at width 16, and chapter 6's ConvNet-3
+BENCH_MODELS = (("PreActResNet18, width 16", "preactresnet18", dict(width=16)),
+                ("PreActResNet18, width 64", "preactresnet18", {}),
+                ("ConvNet-3 (ch. 6)", "convnet3", {}))
+
+def _train_step(name, kw, precision, x, y, dev):
+    "One SGD step of a fresh `name` (channels-last, as `fit` trains) in `precision`, as a callable."
     from dataopt.models import create_model
-    from dataopt.train import soft_cross_entropy
-    dev = get_device(device); n_threads = set_threads(threads) if dev.type == "cpu" else None
-    x = torch.randn(batch_size, 3, 32, 32, device=dev); y = torch.randint(0, 10, (batch_size,), device=dev)
-    res = {}
-    for fmt in ("channels_last", "contiguous"):
-        torch.manual_seed(0)
-        m = create_model("preactresnet18", 10).to(dev)
-        xb = x
-        if fmt == "channels_last": m, xb = m.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
-        opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-        def train_step():
-            opt.zero_grad(set_to_none=True); soft_cross_entropy(m(xb), y).backward(); opt.step()
-            if dev.type == "cuda": torch.cuda.synchronize()
-        m.train(); t_train = _time_per_call(train_step, steps)
-        m.eval()
-        with torch.no_grad(): t_inf = _time_per_call(lambda: (m(xb), torch.cuda.synchronize() if dev.type == "cuda" else None), steps)
-        res[fmt] = dict(train_images_per_s=batch_size / t_train, eval_images_per_s=batch_size / t_inf, train_over_eval=t_train / t_inf)
-    cl, ct = res["channels_last"], res["contiguous"]
-    print(f"PreActResNet18, batch {batch_size} at 32x32, {dev}{f', {n_threads} threads' if n_threads else ''}, {steps} timed steps:")
-    for fmt, r in res.items():
-        print(f"  {fmt:14s} train {r['train_images_per_s']:8.1f} img/s   eval {r['eval_images_per_s']:8.1f} img/s   train/eval time ratio {r['train_over_eval']:.2f}")
-    print(f"  channels_last speed-up over contiguous (training): {cl['train_images_per_s'] / ct['train_images_per_s']:.2f}x")
-    print(f"  an epoch of CIFAR-10 (50,000 images) would take {50000 / cl['train_images_per_s'] / 60:.1f} min here")
+    from dataopt.train import autocast_context, soft_cross_entropy
+    torch.manual_seed(0)
+    m = create_model(name, 10, **kw).to(dev).to(memory_format=torch.channels_last).train()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with autocast_context(dev, precision):
+            out = m(x)
+        soft_cross_entropy(out.float(), y).backward()
+        opt.step()
+        if dev.type == "cuda": torch.cuda.synchronize()
+    return step
+
+def _parity(dev, train: bool) -> dict:
+    "Test top-1 of the small-scale vanilla PreActResNet18 trained in fp32 and in bf16 (same seed), from the cache."
+    from dataopt.train import VANILLA, fit, vanilla_data
+    try:
+        tr, te = vanilla_data("small")
+    except DataoptError as e:
+        return dict(fp32=None, bf16=None, why=str(e))
+    out = {}
+    for p in ("fp32", "bf16"):
+        cfg = replace(VANILLA["small"]["config"], precision=p)
+        try:
+            out[p] = fit(cfg, tr, te, device=dev, progress=train, load_only=not train).final["test_top1"]
+        except DataoptError:
+            out[p] = None                        # not cached, and training it was not asked for
+    return out
+
+def bench_core(batch_size: int = 128, steps: int = 3, device: str = "auto", threads: int | None = None,
+               models=BENCH_MODELS, train_parity: bool = False) -> dict:
+    """Training images/s of the chapter 3-6 networks in fp32 and under bf16 autocast (both channels-last), their steps
+    timed alternately in one run, and the accuracy parity of the two precisions on the small-scale vanilla run (from
+    the cache; `train_parity` trains the runs missing, 15 epochs each)."""
+    from dataopt.core import get_device
+    from dataopt.train import cpu_has_bf16, resolve_precision
+    dev = get_device(device)
+    n_threads = set_threads(threads) if dev.type == "cpu" else None
+    x = torch.randn(batch_size, 3, 32, 32, device=dev).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (batch_size,), device=dev)
+    native = cpu_has_bf16() if dev.type == "cpu" else resolve_precision("auto", dev) == "bf16"
+    res = dict(device=str(dev), native_bf16=native, auto=resolve_precision("auto", dev), models={})
+    threads_note = f", {n_threads} threads" if n_threads else ""
+    print(f"batch {batch_size} at 32x32, {dev}{threads_note}, {steps} timed steps each, alternating; "
+          f"native bf16: {'yes' if native else 'no'} (precision 'auto' = {res['auto']})")
+    for label, name, kw in models:
+        fns = {p: _train_step(name, kw, p, x, y, dev) for p in ("fp32", "bf16")}
+        for fn in fns.values(): fn()             # warm-up: first-call allocations and kernel selection
+        times = {p: [] for p in fns}
+        for _ in range(steps):                   # alternate, so a load change on a shared machine hits both alike
+            for p, fn in fns.items():
+                t0 = time.perf_counter()
+                fn()
+                times[p].append(time.perf_counter() - t0)
+        t = {p: statistics.median(v) for p, v in times.items()}
+        r = dict(fp32_images_per_s=batch_size / t["fp32"], bf16_images_per_s=batch_size / t["bf16"],
+                 bf16_speedup=t["fp32"] / t["bf16"])
+        res["models"][label] = r
+        print(f"  {label:26s} fp32 {r['fp32_images_per_s']:8.1f} img/s   bf16 {r['bf16_images_per_s']:8.1f} img/s   "
+              f"bf16 / fp32 {r['bf16_speedup']:.2f}x")
+    par = res["parity"] = _parity(dev, train_parity)
+    if par.get("fp32") is not None and par.get("bf16") is not None:
+        print(f"  parity, vanilla PreActResNet18 small run (15 epochs, 5,170 images, seed 0): "
+              f"test top-1 fp32 {par['fp32']:.2f}%, bf16 {par['bf16']:.2f}% "
+              f"(difference {par['bf16'] - par['fp32']:+.2f} points)")
+    else:
+        have = ", ".join(f"{p} {v:.2f}%" for p, v in par.items() if p in ("fp32", "bf16") and v is not None)
+        lack = [p for p in ("fp32", "bf16") if par.get(p) is None]
+        have_note = f" ({have})" if have else ""
+        why_note = f": {par['why']}" if "why" in par else ""
+        print(f"  parity: the small-scale vanilla run is not cached in {'/'.join(lack)}{have_note}{why_note}; "
+              "`dataopt bench core --train-parity` trains it (15 epochs each)")
     return res
+
 
 # %% ../nbs/06_cli.ipynb #c006
 def run_benchmark(name: str, **kw):
@@ -89,15 +144,28 @@ def _parser():
     b = sub.add_parser("bench", help="run a benchmark (prints ratios measured in one run)")
     b.add_argument("name", nargs="?", help=f"one of: {', '.join(BENCHMARKS)}")
     b.add_argument("--list", action="store_true"); b.add_argument("--device", default="auto")
+    b.add_argument("--train-parity", action="store_true",
+                   help="core: train the fp32 / bf16 small vanilla runs that are not cached")
+    return p
+
+def _out_folder(path, flag: str = "--out") -> Path:
+    "`path` as an output folder: refused at once when it, or a folder above it, is an existing file."
+    p = Path(path)
+    for q in (p, *p.parents):
+        if q.exists():
+            if not q.is_dir():
+                raise DataoptError(f"{flag} {p}: {q} is a file, not a folder")
+            break
     return p
 
 def _cmd_reproduce(a) -> int:
     if a.scale not in SCALES: raise DataoptError(f"--scale {a.scale!r} is not one of {', '.join(SCALES)}")
-    if a.seed < 0: raise DataoptError(f"--seed must be non-negative, got {a.seed}")
+    if not 0 <= a.seed < 2**64:
+        raise DataoptError(f"--seed must be in [0, 2**64) (numpy and torch seeds), got {a.seed}")
     from dataopt.core import get_device
     try: get_device(a.device)
     except ValueError as e: raise DataoptError(f"--device: {e}") from None
-    out = Path(a.out or ("build/smoke-figures" if a.scale == "smoke" else "figures"))
+    out = _out_folder(a.out or ("build/smoke-figures" if a.scale == "smoke" else "figures"))
     if a.chapters: [rp.chapter_key(c) for c in a.chapters]     # validate before anything runs
     if a.launch:
         if a.scale != "paper": raise DataoptError("--launch prints paper-scale launch commands: add --scale paper")
@@ -120,22 +188,33 @@ def _cmd_reproduce(a) -> int:
     for r in failed: print(f"FAILED {r.experiment.chapter}/{r.experiment.name}: {r.error} (see {r.out_dir}/{r.experiment.name}.failed.ipynb)", file=sys.stderr)
     return 1 if failed else 0
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt             # `kill` cleans up like Ctrl-C: no half-written outputs
+
+def _default_sigterm_in_child():
+    # a forked worker (a multiprocessing pool's) must die quietly on SIGTERM, as its pool expects, not print a
+    # KeyboardInterrupt traceback from the handler it inherited
+    if signal.getsignal(signal.SIGTERM) is _terminate:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+if hasattr(os, "register_at_fork") and hasattr(signal, "SIGTERM"):
+    os.register_at_fork(after_in_child=_default_sigterm_in_child)
+
 def main(argv=None) -> int:
     "Entry point of the `dataopt` console script."
-    import signal
-    def _terminate(signum, frame): raise KeyboardInterrupt   # `kill` cleans up like Ctrl-C: no half-written outputs
     if hasattr(signal, "SIGTERM"):
         try: signal.signal(signal.SIGTERM, _terminate)
         except ValueError: pass                                 # not the main thread (e.g. called from a test runner)
     try:
         a = _parser().parse_args(argv)
         if a.cmd == "reproduce": return _cmd_reproduce(a)
-        if a.cmd == "report": print(rp.write_report(a.out)); return 0
+        if a.cmd == "report": print(rp.write_report(_out_folder(a.out))); return 0
         if a.cmd == "bench":
             if a.list or not a.name:
                 for k, v in BENCHMARKS.items(): print(f"{k:12s} {v}")
                 return 0
-            run_benchmark(a.name, device=a.device); return 0
+            if a.train_parity and a.name != "core": raise DataoptError("--train-parity belongs to `dataopt bench core`")
+            run_benchmark(a.name, device=a.device, **(dict(train_parity=True) if a.train_parity else {})); return 0
     except (DataoptError, ValueError, FileNotFoundError) as e:
         print(f"dataopt: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c003
 from __future__ import annotations
-import contextlib, csv, hashlib, json, os, random, tempfile
+import contextlib, csv, hashlib, json, os, random, re, tempfile, time
 from dataclasses import asdict, is_dataclass
 from importlib import resources
 from pathlib import Path
@@ -13,9 +13,9 @@ import torch
 
 # %% auto #0
 __all__ = ['SCALES', 'DataoptError', 'check_choice', 'check_positive', 'data_dir', 'cache_dir', 'get_device', 'set_threads',
-           'seed_everything', 'config_key', 'atomic_path', 'atomic_write_text', 'atomic_torch_save', 'markdown_table',
-           'write_table', 'thesis_tables', 'thesis_figures', 'reported', 'reported_value', 'hyperparameters', 'Outputs',
-           'compare_rows']
+           'seed_everything', 'config_key', 'atomic_path', 'atomic_write_text', 'atomic_torch_save',
+           'sweep_stale_temps', 'markdown_table', 'write_table', 'thesis_tables', 'thesis_figures', 'reported',
+           'reported_value', 'hyperparameters', 'Outputs', 'compare_rows']
 
 # %% ../nbs/00_core.ipynb #c004
 SCALES = ("smoke", "small", "paper")
@@ -107,6 +107,37 @@ def atomic_torch_save(obj, path) -> Path:
     with atomic_path(path) as tmp: torch.save(obj, tmp)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #c016b
+# mkstemp's random part: 8 characters from tempfile's alphabet (a-z, 0-9, _); with the prefix and suffix
+# `atomic_path` passes, nothing else a user is likely to keep has this shape
+_ATOMIC_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+
+def sweep_stale_temps(folder, min_age_s: float = 600, recursive: bool = False) -> list[Path]:
+    """Remove the temporaries of interrupted `atomic_path` writes in `folder` (and below it when `recursive`)
+    not modified for `min_age_s` seconds; returns the paths removed. A missing `folder` has nothing to sweep."""
+    check_positive("min_age_s", min_age_s, allow_zero=True)
+    folder = Path(folder)
+    if not folder.exists(): return []
+    if not folder.is_dir(): raise ValueError(f"folder={str(folder)!r} is not a directory")
+    if recursive:
+        walk = os.walk(folder)   # does not follow symlinked folders: a sweep never leaves the tree it was given
+    else:
+        walk = [(str(folder), [], os.listdir(folder))]
+    cutoff = time.time() - min_age_s
+    removed = []
+    for root, _, names in walk:
+        for name in names:
+            if not _ATOMIC_TEMP.fullmatch(name): continue
+            p = Path(root) / name
+            try:
+                st = p.lstat()
+                if not p.is_file() or p.is_symlink() or st.st_mtime > cutoff: continue
+                p.unlink()
+            except FileNotFoundError:   # its writer renamed or removed it meanwhile
+                continue
+            removed.append(p)
+    return sorted(removed)
+
 # %% ../nbs/00_core.ipynb #c018
 def _fmt(v):
     if v is None or (isinstance(v, float) and np.isnan(v)): return "—"
@@ -195,6 +226,14 @@ class Outputs:
         "Save `rows` as `name`.csv/.md; for a thesis table give reported and reproduced columns side by side."
         files = write_table(rows, self.dir / name, title=title, note=note)
         self._record(artefact or name, "table", files, setting, note)
+        return files
+
+    def data(self, files, artefact: str, note: str = "") -> list[Path]:
+        "Record data files already written into the folder (per-item outcomes, a ledger) in the manifest."
+        files = [Path(f) for f in files]
+        missing = [str(f) for f in files if not (self.dir / f.name).exists()]
+        if missing: raise ValueError(f"files must already exist in {self.dir}: missing {', '.join(missing)}")
+        self._record(artefact, "data", files, "", note)
         return files
 
     def finish(self, **summary) -> Path:

@@ -14,9 +14,9 @@ from .core import data_dir, check_choice, check_positive, DataoptError
 from .distributed import per_rank_batch
 
 # %% auto #0
-__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR100_MEAN', 'CIFAR100_STD', 'CIFAR10_CLASSES', 'DataNotFound', 'ImageArrayDataset',
-           'load_cifar10', 'load_cifar100', 'cifar_transforms', 'BatchAugment', 'BatchLoader', 'load_digits_dataset',
-           'sample_photos', 'image_folder', 'load_image_folder']
+__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR100_MEAN', 'CIFAR100_STD', 'CIFAR10_CLASSES', 'DataNotFound', 'DataCorrupt',
+           'ImageArrayDataset', 'load_cifar10', 'load_cifar100', 'cifar_transforms', 'BatchAugment', 'BatchLoader',
+           'load_digits_dataset', 'sample_photos', 'image_folder', 'load_image_folder']
 
 # %% ../nbs/01_data.ipynb #48bc1c1b
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -25,6 +25,9 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 
 class DataNotFound(DataoptError, FileNotFoundError):
     "A dataset is missing: the message names the file looked for and how to provide it."
+
+class DataCorrupt(DataoptError, ValueError):
+    "A dataset file is there but cannot be read (truncated, not an archive, arrays missing): the message names it."
 
 # %% ../nbs/01_data.ipynb #6691d679
 class ImageArrayDataset(Dataset):
@@ -58,12 +61,24 @@ def _torchvision_cifar(cls, root, train, download):
     except RuntimeError: return None   # torchvision: "Dataset not found or corrupted"
     return np.asarray(ds.data), np.asarray(ds.targets), ds.classes
 
-def _load_npz(fname, root):
+def _load_npz(fname, root, keys) -> dict:
+    "The arrays `keys` of `root/fname`, read now: a corrupt file fails here, naming itself, not later in a notebook."
     path = Path(root) / fname
     if not path.exists():
         raise DataNotFound(f"{path} not found: set DATAOPT_DATA to a folder holding {fname} "
                            f"(offline subset) or the torchvision CIFAR archives (or pass download=True online)")
-    return np.load(path, allow_pickle=False)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in keys if k not in z.files]
+            if missing:
+                raise DataCorrupt(f"{path} lacks the arrays {', '.join(missing)}: replace it with the original {fname}")
+            return {k: z[k] for k in keys}
+    except DataCorrupt:
+        raise
+    except Exception as e:                       # zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError
+        why = (str(e).splitlines() or [""])[0][:200]
+        msg = f"{path} is corrupt ({type(e).__name__}: {why}): replace it with the original {fname}"
+        raise DataCorrupt(msg) from None
 
 def load_cifar10(split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None) -> ImageArrayDataset:
     "CIFAR-10 `split` ('train'/'test'): the full set through torchvision when available, else the real 6k subset."
@@ -74,7 +89,7 @@ def load_cifar10(split: str = "train", source: str = "auto", root=None, download
         if full: return ImageArrayDataset(full[0], full[1], "CIFAR-10", full[2], transform, CIFAR10_MEAN, CIFAR10_STD)
         if source == "full":
             raise DataNotFound(f"full CIFAR-10 not found under {root / 'cifar-10-batches-py'}: pass download=True (online) or set DATAOPT_DATA")
-    z = _load_npz("cifar10_subset.npz", root)
+    z = _load_npz("cifar10_subset.npz", root, (f"x_{split}", f"y_{split}", "classes"))
     return ImageArrayDataset(z[f"x_{split}"], z[f"y_{split}"], "CIFAR-10 (6k subset)", [str(c) for c in z["classes"]], transform, CIFAR10_MEAN, CIFAR10_STD)
 
 def load_cifar100(split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None, label: str = "fine") -> ImageArrayDataset:
@@ -87,7 +102,7 @@ def load_cifar100(split: str = "train", source: str = "auto", root=None, downloa
         if full: return ImageArrayDataset(full[0], full[1], "CIFAR-100", full[2], transform, CIFAR100_MEAN, CIFAR100_STD)
         if source == "full":
             raise DataNotFound(f"full CIFAR-100 not found under {root / 'cifar-100-python'}: pass download=True (online) or set DATAOPT_DATA")
-    z = _load_npz("cifar100_subset.npz", root)
+    z = _load_npz("cifar100_subset.npz", root, (f"x_{split}", f"{label}_{split}", f"{label}_classes"))
     return ImageArrayDataset(z[f"x_{split}"], z[f"{label}_{split}"], "CIFAR-100 (1.4k subset)",
                              [str(c) for c in z[f"{label}_classes"]], transform, CIFAR100_MEAN, CIFAR100_STD)
 

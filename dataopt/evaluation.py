@@ -10,7 +10,7 @@ from .core import check_positive
 
 # %% auto #0
 __all__ = ['reliability', 'expected_calibration_error', 'predict_probs', 'class_activation_maps', 'boxes_from_maps', 'box_iou',
-           'localization_accuracy', 'box_masks', 'corrupt_background', 'boxed_stand_in']
+           'localization_hits', 'localization_accuracy', 'box_masks', 'corrupt_background', 'boxed_stand_in']
 
 # %% ../nbs/41_evaluation.ipynb #043d93c8
 def reliability(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> dict:
@@ -76,14 +76,19 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     area = lambda z: ((z[:, 2] - z[:, 0]).clamp_min(0) * (z[:, 3] - z[:, 1]).clamp_min(0)).float()
     return inter / (area(a) + area(b) - inter).clamp_min(1e-12)
 
+def localization_hits(model, x: torch.Tensor, y: torch.Tensor, boxes: torch.Tensor, threshold: float = 0.25,
+                      iou: float = 0.5, batch_size: int = 500) -> torch.Tensor:
+    "Per image (CPU bool): does its GT-known CAM box have IoU ≥ `iou` with its box in `boxes`? (the per-item outcomes)"
+    hits = []
+    for i in range(0, len(x), batch_size):
+        m = class_activation_maps(model, x[i:i + batch_size], y[i:i + batch_size])
+        hits.append((box_iou(boxes_from_maps(m, threshold), boxes[i:i + batch_size].to(m.device)) >= iou).cpu())
+    return torch.cat(hits)
+
 def localization_accuracy(model, x: torch.Tensor, y: torch.Tensor, boxes: torch.Tensor, threshold: float = 0.25,
                           iou: float = 0.5, batch_size: int = 500) -> float:
     "GT-known CAM localisation accuracy (%): share of images whose CAM box has IoU ≥ `iou` with `boxes`."
-    hits = 0
-    for i in range(0, len(x), batch_size):
-        m = class_activation_maps(model, x[i:i + batch_size], y[i:i + batch_size])
-        hits += int((box_iou(boxes_from_maps(m, threshold), boxes[i:i + batch_size].to(m.device)) >= iou).sum())
-    return 100 * hits / len(x)
+    return 100 * float(localization_hits(model, x, y, boxes, threshold, iou, batch_size).float().mean())
 
 # %% ../nbs/41_evaluation.ipynb #ee8c48e7
 def box_masks(boxes: torch.Tensor, H: int, W: int) -> torch.Tensor:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_puzzlemix.ipynb #0bebc2bb
 from __future__ import annotations
-import math, os
+import ctypes, math, os, signal, sys, threading, time
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -123,6 +123,43 @@ class MaskProblem:
         e = e + self.beta * ((z[:, :, :-1] - z[:, :, 1:]) ** 2).sum((1, 2)) + self.beta * ((z[:, :-1] - z[:, 1:]) ** 2).sum((1, 2))
         return e + self.constant()
 
+# %% ../nbs/30_puzzlemix.ipynb #5f1e0a02
+class _Spawner:
+    """Rides to every graph-cut worker in the pool's `initargs`. Spawn pickles it in the thread that starts the
+    worker, so `__reduce__` records that process's pid and whether that thread is its main thread."""
+    def __init__(self, pid: int | None = None, main_thread: bool = False):
+        self.pid = pid or os.getpid()
+        self.main_thread = main_thread
+
+    def __reduce__(self):
+        return _Spawner, (os.getpid(), threading.current_thread() is threading.main_thread())
+
+_PR_SET_PDEATHSIG = 1   # from <linux/prctl.h>
+
+def _set_pdeathsig(sig: int) -> bool:
+    "Have Linux send `sig` to this process when the thread that created it exits; False where that is unavailable."
+    if not sys.platform.startswith("linux"): return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    args = [ctypes.c_ulong(a) for a in (sig, 0, 0, 0)]   # prctl is variadic: pass full-width unsigned longs
+    return prctl(ctypes.c_int(_PR_SET_PDEATHSIG), *args) == 0
+
+def _watch_parent(pid: int, every: float = 0.2):
+    "Poll until this process has been re-parented (process `pid` died), then exit at once."
+    while os.getppid() == pid:
+        time.sleep(every)
+    os._exit(1)
+
+def _die_with_parent(spawner: _Spawner):
+    "Worker initializer: ignore Ctrl-C (the parent handles it) and exit as soon as the parent process dies."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not (spawner.main_thread and _set_pdeathsig(signal.SIGKILL)):   # PDEATHSIG would follow a short-lived thread
+        threading.Thread(target=_watch_parent, args=(spawner.pid,), daemon=True, name="watch-parent").start()
+    if os.getppid() != spawner.pid:   # the parent died before the signal was armed
+        os._exit(1)
+
 # %% ../nbs/30_puzzlemix.ipynb #489c3b0e
 _CUT_SCALE = 1e6
 
@@ -143,17 +180,15 @@ _POOL: dict = {}
 def _cut_slice(node_costs, beta, z, algorithm):
     return np.stack([cut_one(nc, beta, z, algorithm) for nc in node_costs])
 
-def _ignore_interrupts():   # the parent handles Ctrl-C / shutdown; workers just stop with it, without tracebacks
-    import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)
-
 def _pool(workers: int):
     if workers not in _POOL:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         # spawn: a fresh interpreter that never inherited torch's thread pools (fork after they start is unsafe)
         from multiprocessing.util import Finalize
-        from dataopt.puzzlemix import _ignore_interrupts as init   # by module path, importable in the workers
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init)
+        from dataopt.puzzlemix import _die_with_parent, _Spawner   # by module path, importable in the workers
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                 initializer=_die_with_parent, initargs=(_Spawner(),))
         # shut the workers down before multiprocessing joins a process's children at exit: without this a
         # process that is itself a multiprocessing worker (a DataLoader worker, a test runner's) waits forever
         Finalize(ex, ex.shutdown, kwargs=dict(wait=True, cancel_futures=True), exitpriority=100)

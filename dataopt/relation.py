@@ -264,7 +264,9 @@ def label_noise_baselines(probs, labels, features=None) -> dict:
     py = p[torch.arange(len(y)), y].clamp_min(1e-12)
     H = -(p * p.clamp_min(1e-12).log()).sum(1)
     other = p.clone(); other[torch.arange(len(y)), y] = -1
-    out = dict(loss=-py.log(), margin=other.max(1).values - py, entropy=H, least_confidence=1 - py, cwe=-py / H.clamp_min(1e-12))
+    lc = 1 - p.max(1).values   # 1 − max_c p_c, label-agnostic (1 − p_y would only repeat the loss's order)
+    out = dict(loss=-py.log(), margin=other.max(1).values - py, entropy=H, least_confidence=lc,
+               cwe=-py / H.clamp_min(1e-12))
     if features is not None:
         f = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).float()
         out["tracin"] = f.pow(2).sum(1) * (F.one_hot(y, p.shape[1]).float() - p).pow(2).sum(1)
@@ -353,9 +355,11 @@ def detection_metrics(is_positive, scores) -> dict:
 
 # %% ../nbs/50_relation.ipynb #833d2a49
 @torch.no_grad()
-def embed(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Penultimate features (n, d), logits (n, C) and labels (n,) of `model` on dataset `ds` (eval mode, no augmentation)."
+def embed(model, ds, batch_size: int = 500, device=None, precision: str = "auto") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Penultimate features (n, d), logits (n, C) and labels (n,) of `model` on dataset `ds` (eval mode, no augmentation),
+    returned in fp32; the forward pass runs in `precision` (`dataopt.train.autocast_context`)."""
     from dataopt.data import BatchLoader
+    from dataopt.train import autocast_context
     if not (hasattr(model, "features") and hasattr(model, "head")):
         raise ValueError("model must have a `features` method and a linear `head` (every dataopt.models network does)")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
@@ -365,7 +369,9 @@ def embed(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, 
         r = shard_range(len(ds), batch_size, env); ds = ds.subset(np.arange(r.start, r.stop), getattr(ds, "name", ""))
     fs, zs, ys = [], [], []
     for x, y in (BatchLoader(ds, batch_size, train=False, device=dev) if len(ds) else []):
-        h = model.features(x); fs.append(h.float().cpu()); zs.append(model.head(h).float().cpu()); ys.append(y.cpu())
+        with autocast_context(dev, precision):      # bf16 where the CPU/GPU computes it natively ('auto'), else fp32
+            h = model.features(x); z = model.head(h)
+        fs.append(h.float().cpu()); zs.append(z.float().cpu()); ys.append(y.cpu())
     model.train(was)
     f, z, y = (torch.cat(v) if v else torch.empty(0) for v in (fs, zs, ys))
     return (all_gather_rows(f), all_gather_rows(z), all_gather_rows(y)) if env.distributed else (f, z, y)

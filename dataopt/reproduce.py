@@ -8,14 +8,16 @@ import ast, csv, datetime, io, json, os, re, sys, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import (SCALES, DataoptError, check_choice, config_key, atomic_path, atomic_write_text,
-                          markdown_table, thesis_tables, thesis_figures, reported)
+                          markdown_table, thesis_tables, thesis_figures, reported, sweep_stale_temps)
+from .findings import FINDINGS, findings_rows, write_findings_csv, verdict_counts
 from .distributed import env_world, launch_command
 import dataopt
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'EXPERIMENTS', 'PAPER_ONLY', 'ILLUSTRATIONS', 'LAUNCH', 'PAPER_BATCHES', 'Experiment',
            'chapter_key', 'select', 'find_nbs', 'check_needs', 'notebook_code', 'stamp_key', 'RunResult', 'is_finished',
-           'run_experiment', 'load_manifests', 'artefact_rows', 'write_report', 'reproduce', 'launch_plan']
+           'run_experiment', 'load_manifests', 'experiment_state', 'artefact_rows', 'write_report', 'listing',
+           'reproduce', 'launch_plan']
 
 # %% ../nbs/05_reproduce.ipynb #7fb42ba0
 @dataclass(frozen=True)
@@ -183,6 +185,16 @@ class RunResult:
 
 def _stamp_path(out_dir: Path, exp: Experiment) -> Path: return out_dir / f"{exp.name}.stamp.json"
 
+def _stamp_params(scale, seed, device, dry_run=False) -> dict:
+    "What a stamp's key covers beside the code: the parameters and the precision 'auto' resolves to on this device."
+    from dataopt.train import resolve_precision
+    from dataopt.core import get_device
+    p = dict(scale=scale, seed=seed, device=device, dry_run=dry_run)
+    prec = resolve_precision("auto", get_device(device))
+    if prec != "fp32": p["precision"] = prec     # fp32 stays out of the key: stamps made before bf16 existed stay valid
+    return p
+def _failed_path(out_dir: Path, exp: Experiment) -> Path: return out_dir / f"{exp.name}.failed.json"
+
 def is_finished(exp: Experiment, out_dir: Path, key: str) -> bool:
     "True when `exp` has a stamp with `key` and every output its manifest lists still exists."
     sp, mp = _stamp_path(out_dir, exp), out_dir / f"{exp.name}.manifest.json"
@@ -210,10 +222,11 @@ def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", se
         import tempfile
         out_dir = Path(tempfile.mkdtemp(prefix=f"dataopt-{'dry' if dry_run else f'rank{job.rank}'}-{exp.name}-"))
     params = dict(scale=scale, out_dir=str(out_dir.resolve()), seed=seed, device=device, dry_run=dry_run)
-    key = stamp_key(nb, {k: v for k, v in params.items() if k != "out_dir"})
+    key = stamp_key(nb, _stamp_params(scale, seed, device, dry_run))
     if not force and not dry_run and is_finished(exp, chapter_dir, key):   # rank 0's outputs, on a shared filesystem
         return RunResult(exp, "skipped", out_dir=chapter_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if job.is_main: sweep_stale_temps(out_dir)   # what interrupted atomic writes of an earlier run left behind
     executed = out_dir / f"{exp.name}.ipynb"; failed = out_dir / f"{exp.name}.failed.ipynb"
     tmp = out_dir / f".{exp.name}.running.ipynb"    # papermill saves as it goes; renamed only at the end
     t0 = time.perf_counter()
@@ -228,7 +241,11 @@ def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", se
         if tmp.exists(): os.replace(tmp, failed)
         lines = str(e).strip().splitlines()
         msg = getattr(e, "evalue", None) or (lines[-1] if lines else "")
-        return RunResult(exp, "failed", time.perf_counter() - t0, f"{getattr(e, 'ename', type(e).__name__)}: {msg}", out_dir)
+        err = f"{getattr(e, 'ename', type(e).__name__)}: {msg}"
+        if not dry_run and job.is_main:    # the report marks this experiment failed and its older outputs stale
+            atomic_write_text(_failed_path(chapter_dir, exp), json.dumps(dict(
+                error=err, key=key, failed=datetime.datetime.now().isoformat(timespec="seconds")), indent=1))
+        return RunResult(exp, "failed", time.perf_counter() - t0, err, out_dir)
     except BaseException:    # interrupted: nothing half-written stays behind
         tmp.unlink(missing_ok=True); raise
     finally:
@@ -243,6 +260,7 @@ def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", se
         return RunResult(exp, "done", time.perf_counter() - t0, out_dir=chapter_dir)
     os.replace(tmp, executed)
     failed.unlink(missing_ok=True)
+    _failed_path(out_dir, exp).unlink(missing_ok=True)
     secs = time.perf_counter() - t0
     atomic_write_text(_stamp_path(out_dir, exp), json.dumps(dict(key=key, scale=scale, seed=seed, device=device,
                       seconds=round(secs, 1), finished=datetime.datetime.now().isoformat(timespec="seconds"),
@@ -259,20 +277,66 @@ def load_manifests(out_root="figures") -> dict[str, dict]:
             found[a["id"]] = dict(a, experiment=man["experiment"], scale=man["scale"], dir=mp.parent, summary=man.get("summary", {}))
     return found
 
-def artefact_rows(out_root="figures") -> list[dict]:
-    "One row per numbered thesis table and per figure of chapters 3–8, with its status."
-    done = load_manifests(out_root); rows = []
+def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple[str, str]:
+    """`(state, note)` of `exp`'s outputs under `out_root`: 'current', 'stale' (made by other code than the current
+    notebook and library: the stamp's key differs), 'failed' (its last run failed: older outputs are stale),
+    or 'missing'. Staleness is checked only where the notebooks can be found."""
+    d = Path(out_root) / exp.chapter
+    sp, fp = _stamp_path(d, exp), _failed_path(d, exp)
+    stamp = json.loads(sp.read_text()) if sp.exists() else None
+    if fp.exists():
+        fail = json.loads(fp.read_text())
+        first = fail.get("error", "").strip().splitlines()[0][:160] if fail.get("error", "").strip() else "unknown error"
+        return "failed", f"failed: {first} (run of {fail.get('failed', '?')}; outputs older than it are stale)"
+    if stamp is None: return "missing", ""
+    try: nb = find_nbs(nbs_dir) / exp.notebook
+    except DataoptError: return "current", ""
+    if not nb.exists(): return "current", ""
+    if stamp_key(nb, _stamp_params(stamp.get("scale"), stamp.get("seed"), stamp.get("device"))) != stamp.get("key"):
+        return "stale", f"stale: made on {stamp.get('finished', '?')[:10]} by code that has changed since (re-run to refresh)"
+    return "current", ""
+
+_SAME_RUNS = re.compile(r"the same runs as (Table \d+\.\d+)", re.I)
+
+def _reproduced_cells(entry: dict) -> tuple[int, int]:
+    "(cells with a reproduced number, cells) over the `table,method,metric,reported,reproduced` CSVs of a manifest entry."
+    n = got = 0
+    for f in (f for f in entry["files"] if f.endswith(".csv")):
+        for r in _read_csv_rows(entry["dir"] / f):
+            if "reproduced" not in r: continue
+            n += 1; got += bool(str(r["reproduced"]).strip())
+    return got, n
+
+def artefact_rows(out_root="figures", states=None) -> list[dict]:
+    """One row per numbered thesis table and per figure of chapters 3–8, with its status. A table counts as
+    *reproduced* only when its CSV holds reproduced numbers: a table of reported values only (e.g. 7.8) or a behaviour
+    example (7.3, 8.1) says so, and one filled by runs that stand in for another table's setting names those runs.
+    `states` (experiment -> `(state, note)`) adds 'stale' / 'failed' to the rows of that experiment."""
+    done = load_manifests(out_root); rows = []; states = states or {}
     items = [("table", t["table"], int(t["chapter"]), t["title"], t["has_numbers"]) for t in thesis_tables()]
     items += [("figure", f["figure"], int(f["chapter"]), f["what_it_shows"], "") for f in thesis_figures()]
     for kind, num, ch, title, has_numbers in items:
-        aid = f"{kind} {num}"
+        aid = f"{kind} {num}"; reproduced = False
         if aid in done:
-            d = done[aid]; status = f"regenerated ({d['scale']})"
+            d = done[aid]
+            if kind == "figure": status, reproduced = f"regenerated ({d['scale']})", True
+            elif has_numbers != "yes": status = f"{has_numbers[4:] or 'no numbers'} in the thesis; our counterpart ({d['scale']})"
+            else:
+                got, n = _reproduced_cells(d)
+                if got:
+                    reproduced = True
+                    status = f"reproduced ({d['scale']}; {got} of {n} cells)"
+                    m = _SAME_RUNS.search(d.get("note", ""))
+                    if m: status += f"; same runs as {m.group(1)}"
+                elif n: status = f"reported values only ({d['scale']}; 0 of {n} cells reproduced)"
+                else: status = f"behaviour example ({d['scale']}): an executed counterpart, no reported-vs-reproduced cells"
+            state, note = states.get(d["experiment"], ("current", ""))
+            if state in ("stale", "failed"): status += f" — {note}"
         elif aid in PAPER_ONLY: status = f"paper-only: {PAPER_ONLY[aid]}"
         elif aid in ILLUSTRATIONS: status = f"illustration: {ILLUSTRATIONS[aid]}"
         else: status = f"not yet (issue #{CHAPTER_ISSUE[f'ch{ch}']})"
         rows.append(dict(id=aid, kind=kind, number=num, chapter=ch, title=title, status=status,
-                         numbers=has_numbers, entry=done.get(aid)))
+                         numbers=has_numbers, entry=done.get(aid), reproduced=reproduced))
     return rows
 
 # %% ../nbs/05_reproduce.ipynb #29098012
@@ -290,22 +354,69 @@ def _reported_grid(table: str) -> str:
 def _read_csv_rows(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as f: return list(csv.DictReader(f))
 
-def write_report(out_root="figures", path=None) -> Path:
-    "Write `<out_root>/REPORT.md`: every thesis table and figure with its status, reported vs reproduced."
+def _cell(text, n: int = 400) -> str:
+    t = str(text or "").replace("|", "/").replace("\n", " ")
+    return t if len(t) <= n else t[:n - 1] + "…"
+
+def _findings_section(frows: list[dict]) -> list[str]:
+    counts = verdict_counts(frows); a = counts.get("all", {v: 0 for v in ("holds",)})
+    by_ch = ", ".join(f"ch{c} {v['holds']}/{sum(v.values())}" for c, v in sorted((k, v) for k, v in counts.items() if k != "all"))
+    L = ["## Findings", "",
+         f"**{a.get('holds', 0)} of {len(frows)} headline findings hold** — " +
+         ", ".join(f"{a.get(v, 0)} {v}" for v in ("does not hold", "inconclusive", "not measurable", "not run")) +
+         f". Holding per chapter: {by_ch}.", "",
+         "Each finding is a claim from the thesis's abstract, chapter summaries or the text beside a table, tested on our "
+         "stored per-item outcomes (per test image, question or sample): a paired bootstrap over the same items (and over "
+         "seeds where a run has several) gives the 95 % interval of the difference to the best compared method. Verdicts: "
+         "*holds* (the interval excludes 0 in the thesis's direction), *does not hold* (excludes it the other way), "
+         "*inconclusive* (spans 0; the reason says the difference this run can resolve), *not measurable* (every method at "
+         "the metric's chance level), *not run* (no per-item outcomes stored: outputs that predate the ledger). "
+         "`dataopt report` recomputes this table from the stored outcomes; the same rows are in "
+         "[`findings.csv`](findings.csv). Our settings are small CPU-scale stand-ins for the thesis's (see each chapter).", "",
+         "| id | finding | thesis | ours: Δ [95 % interval] | items × seeds | verdict | reason |", "|---|---|---|---|---|---|---|"]
+    for r in frows:
+        size = f"{r['n_items']} × {r['seeds']}" if r["n_items"] else "—"
+        L.append(f"| {r['id']} | {_cell(r['finding'], 160)} | {_cell(r['thesis'], 140)} | {_cell(r['ours'], 360) or '—'} | "
+                 f"{size} | **{r['verdict']}** | {_cell(r['reason'], 300)} |")
+    return L + [""]
+
+def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000) -> Path:
+    """Write `<out_root>/REPORT.md` — the Findings table first, then every thesis table and figure with its status,
+    reported vs reproduced — and `<out_root>/findings.csv`, from the outputs alone (no notebook runs)."""
     out_root = Path(out_root); path = Path(path or out_root / "REPORT.md")
-    rows = artefact_rows(out_root); done = load_manifests(out_root)
-    n_t = sum(r["kind"] == "table" and r["numbers"] == "yes" for r in rows)
-    n_tr = sum(r["kind"] == "table" and r["entry"] is not None for r in rows)
-    n_fr = sum(r["kind"] == "figure" and r["entry"] is not None for r in rows)
+    states = {e.name: experiment_state(e, out_root, nbs_dir) for e in EXPERIMENTS}
+    rows = artefact_rows(out_root, states); done = load_manifests(out_root)
+    frows = findings_rows(out_root, status={k: v[1] for k, v in states.items() if v[0] in ("stale", "failed")}, n_boot=n_boot)
+    write_findings_csv(frows, out_root / "findings.csv")
+    tables = [r for r in rows if r["kind"] == "table"]
+    n_t = sum(r["numbers"] == "yes" for r in tables)
+    n_rep = sum(r["reproduced"] for r in tables)
+    shared = [r["number"] for r in tables if "same runs as" in r["status"]]
+    only_rep = [r["number"] for r in tables if r["status"].startswith("reported values only")]
+    examples = [r["number"] for r in tables if r["entry"] is not None and (r["numbers"] != "yes" or "behaviour example" in r["status"])]
+    n_fr = sum(r["kind"] == "figure" and r["reproduced"] for r in rows)
     L = ["# Reported vs reproduced", "",
-         "Generated by `dataopt reproduce` (do not edit by hand). Thesis: J.-H. Kim, *Data Optimization for Efficient Deep "
-         "Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core CPU), `paper` (the thesis's settings, GPU).",
-         "Where a table was reproduced, our setting (dataset, model, epochs) is stated beside the thesis's; a subset is never "
-         "presented as the full dataset.", "",
-         f"**Status:** {n_tr} of {n_t} numbered tables with numbers and {n_fr} of {sum(r['kind'] == 'figure' for r in rows)} "
-         "figures of chapters 3–8 regenerated.", ""]
+         "Generated by `dataopt reproduce` / `dataopt report` (do not edit by hand). Thesis: J.-H. Kim, *Data Optimization "
+         "for Efficient Deep Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core CPU), `paper` (the "
+         "thesis's settings, GPU). Where a table was reproduced, our setting (dataset, model, epochs) is stated beside the "
+         "thesis's; a subset is never presented as the full dataset.", ""]
+    L += _findings_section(frows)
+    L += ["## Status of the outputs", "",
+          f"**Tables:** {n_rep} of {n_t} numbered tables with numbers hold reproduced numbers"
+          + (f" ({len(shared)} of them — {', '.join(shared)} — from runs that stand in for several thesis settings)" if shared else "")
+          + (f"; {len(only_rep)} show reported values only ({', '.join(only_rep)})" if only_rep else "")
+          + (f"; {len(examples)} are behaviour examples or big-O tables with an executed counterpart ({', '.join(examples)})" if examples else "")
+          + f". **Figures:** {n_fr} of {sum(r['kind'] == 'figure' for r in rows)} figures of chapters 3–8 regenerated.", "",
+          "| experiment | chapter | outputs | finished | minutes |", "|---|---|---|---|---|"]
+    for e in EXPERIMENTS:
+        state, note = states[e.name]
+        sp = _stamp_path(out_root / e.chapter, e)
+        st = json.loads(sp.read_text()) if sp.exists() else {}
+        L.append(f"| {e.name} | {e.chapter} | {note or state} | {st.get('finished', '—')} | "
+                 f"{round(st['seconds'] / 60, 1) if 'seconds' in st else '—'} |")
+    L.append("")
     thesis_ids = re.compile(r"(table|figure) \d+\.\d+")
-    other = {k: v for k, v in done.items() if not thesis_ids.match(k)}    # 'figure 3.2 values' goes with figure 3.2
+    other = {k: v for k, v in done.items() if not thesis_ids.match(k) and v.get("kind") != "data"}   # 'figure 3.2 values' goes with figure 3.2
     if other:
         L += ["## Foundation and other outputs", ""]
         for aid, e in other.items():
@@ -343,6 +454,19 @@ def write_report(out_root="figures", path=None) -> Path:
                     L += [(extra["dir"] / f).read_text().replace("### ", "#### ") + "\n" for f in extra["files"] if f.endswith(".md")]
     return atomic_write_text(path, "\n".join(L) + "\n")
 
+# %% ../nbs/05_reproduce.ipynb #b1a2c3d5
+def listing(out_root="figures", chapters=None, nbs_dir=None, n_boot: int = 1000) -> list[str]:
+    "The lines `dataopt reproduce --list` prints: every thesis table and figure with its status, then every finding with its verdict."
+    chs = {int(chapter_key(c)[2:]) for c in chapters} if chapters else None
+    states = {e.name: experiment_state(e, out_root, nbs_dir) for e in EXPERIMENTS}
+    lines = [f"{r['id']:12s} {r['status'][:60]:60s} {r['title'][:60]}" for r in artefact_rows(out_root, states)
+             if chs is None or r["chapter"] in chs]
+    finds = [f for f in FINDINGS if chs is None or f.chapter in chs]
+    rows = findings_rows(out_root, finds, {k: v[1] for k, v in states.items() if v[0] in ("stale", "failed")}, n_boot)
+    lines += ["", f"findings ({sum(r['verdict'] == 'holds' for r in rows)} of {len(rows)} hold):"]
+    lines += [f"{r['id']:18s} {r['verdict']:15s} {r['finding'][:90]}" for r in rows]
+    return lines
+
 # %% ../nbs/05_reproduce.ipynb #4d7ca5f8
 def reproduce(scale: str = "small", chapters=None, out_root="figures", seed: int = 0, device: str = "auto",
               force: bool = False, dry_run: bool = False, experiments=None, nbs_dir=None, report: bool = True,
@@ -352,6 +476,7 @@ def reproduce(scale: str = "small", chapters=None, out_root="figures", seed: int
     exps = select(chapters, experiments)
     if not exps: raise DataoptError(f"no experiments registered for chapters {', '.join(map(str, chapters))} yet")
     for e in exps: check_needs(e.needs)
+    if env_world().is_main and not dry_run: sweep_stale_temps(out_root)   # e.g. a `.REPORT.md.*.tmp` of a killed run
     results = []
     for i, e in enumerate(exps, 1):
         log(f"[{i}/{len(exps)}] {e.chapter}/{e.name} ({scale}{', dry run' if dry_run else ''}): {e.description}")

@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from .core import check_choice, check_positive
 
 # %% auto #0
-__all__ = ['SEVERITY', 'FAMILIES', 'CORRUPTIONS', 'pgd_error', 'fgsm_error', 'gaussian_blur', 'corrupt', 'corruption_error']
+__all__ = ['SEVERITY', 'FAMILIES', 'CORRUPTIONS', 'pgd_wrong', 'pgd_error', 'fgsm_error', 'gaussian_blur', 'corrupt',
+           'corruption_error']
 
 # %% ../nbs/32_robustness.ipynb #8c89b312
 def _norm(ds, dev):
@@ -18,11 +19,12 @@ def _norm(ds, dev):
     std = torch.tensor(ds.std or (0.5,) * 3, device=dev).view(1, -1, 1, 1)
     return mean, std
 
-def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, random_start: bool = False,
-              batch_size: int = 500, device=None, generator=None) -> float:
+def pgd_wrong(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, random_start: bool = False,
+              batch_size: int = 500, device=None, generator=None) -> torch.Tensor:
     """Top-1 error (%) of `model` on `ds` under an ℓ∞ attack of radius `eps` (pixel units): `steps` signed-gradient
     ascent steps of `step_size`, each projected to the ball and to [0, 1]. One step of size ε from the clean image is
-    FGSM (Sec. 3.6.1); 7 steps of 2/255 is the thesis's PGD (Table 3.9)."""
+    FGSM (Sec. 3.6.1); 7 steps of 2/255 is the thesis's PGD (Table 3.9). Returns a CPU bool tensor: which items the
+    attacked model gets wrong (the per-item outcomes of the findings ledger); `pgd_error` is its mean in per-cent."""
     check_positive("eps", eps, allow_zero=True); check_positive("step_size", step_size, allow_zero=True)
     if int(steps) < 1: raise ValueError(f"steps must be at least 1, got {steps}")
     from dataopt.data import BatchLoader
@@ -30,7 +32,7 @@ def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float 
     loader = BatchLoader(ds, batch_size, train=False, device=dev)
     mean, std = _norm(ds, dev)
     was_training = model.training; model.eval()
-    wrong = n = 0
+    wrong = []
     try:
         for x, y in loader:
             pix = (x * std + mean).clamp(0, 1)
@@ -40,9 +42,13 @@ def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float 
                 adv.requires_grad_(True)
                 g, = torch.autograd.grad(F.cross_entropy(model((adv - mean) / std), y), adv)
                 adv = torch.min(torch.max(adv.detach() + step_size * g.sign(), pix - eps), pix + eps).clamp(0, 1)
-            with torch.no_grad(): wrong += int((model((adv - mean) / std).argmax(1) != y).sum()); n += len(y)
+            with torch.no_grad(): wrong.append((model((adv - mean) / std).argmax(1) != y).cpu())
     finally: model.train(was_training)
-    return 100 * wrong / n
+    return torch.cat(wrong)
+
+def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, **kw) -> float:
+    "Top-1 error (%) of `model` on `ds` under the ℓ∞ attack of `pgd_wrong`."
+    return 100 * float(pgd_wrong(model, ds, eps=eps, steps=steps, step_size=step_size, **kw).float().mean())
 
 def fgsm_error(model, ds, eps: float = 8 / 255, **kw) -> float:
     "Top-1 error (%) under a one-step ℓ∞ FGSM attack of `eps` in pixel space (Sec. 3.6.1: 8/255 on CIFAR-100)."
@@ -224,14 +230,16 @@ def corrupt(x: torch.Tensor, corruption: str, severity: int = 3, generator: torc
 # %% ../nbs/32_robustness.ipynb #87f62635
 def corruption_error(model, ds, corruptions=CORRUPTIONS, severities=(1, 2, 3, 4, 5), batch_size: int = 500,
                      device=None, seed: int = 0, progress: bool = False) -> dict:
-    "Top-1 error (%) of `model` on `ds` under each CIFAR-C style corruption and severity: {'mean', 'by_type', 'by_family', 'table'}."
+    """Top-1 error (%) of `model` on `ds` under each CIFAR-C style corruption and severity: {'mean', 'by_type', 'by_family',
+    'table', 'item_error'}; `item_error` (n,) is each image's fraction of corrupted versions misclassified (its mean is
+    'mean' — the per-item outcomes of the findings ledger)."""
     from tqdm.auto import tqdm
     for c in corruptions: check_choice("corruptions", c, CORRUPTIONS)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     mean, std = _norm(ds, dev)
     x_all, y_all = ds.tensors()
     was_training = model.training; model.eval()
-    table = {}
+    table, item_wrong = {}, torch.zeros(len(y_all))
     try:
         with torch.no_grad():
             for ci, c in enumerate(tqdm(corruptions, desc="corruptions", disable=not progress)):
@@ -241,10 +249,12 @@ def corruption_error(model, ds, corruptions=CORRUPTIONS, severities=(1, 2, 3, 4,
                     for i in range(0, len(y_all), batch_size):
                         x = x_all[i:i + batch_size].to(dev).float() / 255
                         xc = corrupt(x, c, s, g)
-                        wrong += int((model((xc - mean) / std).argmax(1).cpu() != y_all[i:i + batch_size]).sum())
+                        miss = model((xc - mean) / std).argmax(1).cpu() != y_all[i:i + batch_size]
+                        item_wrong[i:i + batch_size] += miss.float(); wrong += int(miss.sum())
                     table[(c, s)] = 100 * wrong / len(y_all)
     finally: model.train(was_training)
     by_type = {c: sum(table[(c, s)] for s in severities) / len(severities) for c in corruptions}
     by_family = {f: sum(by_type[c] for c in cs if c in by_type) / max(1, sum(c in by_type for c in cs))
                  for f, cs in FAMILIES.items() if any(c in by_type for c in cs)}
-    return dict(mean=sum(by_type.values()) / len(by_type), by_type=by_type, by_family=by_family, table=table)
+    return dict(mean=sum(by_type.values()) / len(by_type), by_type=by_type, by_family=by_family, table=table,
+                item_error=(item_wrong / len(table)).numpy())

@@ -4,22 +4,56 @@
 
 # %% ../nbs/03_train.ipynb #7e57bef0
 from __future__ import annotations
-import json, math, time, warnings
+import contextlib, functools, json, math, random, time, types, warnings
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import DataoptError, cache_dir, config_key, atomic_torch_save, atomic_write_text, get_device, set_threads, seed_everything, check_choice, check_positive
+from .core import DataoptError, cache_dir, config_key, atomic_torch_save, atomic_write_text, sweep_stale_temps
+from .core import get_device, set_threads, seed_everything, check_choice, check_positive
 from .data import BatchLoader
 from .models import create_model
 from .distributed import init_distributed, check_consistent, all_reduce_sum, barrier, default_workers, per_rank_batch
 
 # %% auto #0
-__all__ = ['VANILLA', 'TrainConfig', 'soft_cross_entropy', 'topk_correct', 'evaluate', 'apply_batch_transform', 'InputMixup',
-           'TrainResult', 'dataset_id', 'make_scheduler', 'fit', 'load_epoch', 'vanilla_data', 'train_vanilla',
+__all__ = ['PRECISIONS', 'VANILLA', 'cpu_has_bf16', 'resolve_precision', 'autocast_context', 'TrainConfig', 'soft_cross_entropy',
+           'topk_correct', 'evaluate', 'apply_batch_transform', 'InputMixup', 'TrainResult', 'dataset_id', 'run_config',
+           'rng_states', 'restore_rng_states', 'make_scheduler', 'fit', 'load_epoch', 'vanilla_data', 'train_vanilla',
            'bench_setup']
+
+# %% ../nbs/03_train.ipynb #c3prec1x
+PRECISIONS = ("auto", "bf16", "fp32")
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    "Whether this CPU computes bf16 natively (AMX-BF16 or AVX512-BF16); else PyTorch emulates it, slower than fp32."
+    cap = torch.backends.cpu.get_cpu_capability().upper()
+    if "AMX" in cap or "BF16" in cap:
+        return True
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:                               # not Linux: no evidence of native bf16, so fp32
+        return False
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+def resolve_precision(precision: str = "auto", device="cpu") -> str:
+    "What `precision` means on `device`: 'bf16' or 'fp32' ('auto' is bf16 where the hardware computes it natively)."
+    check_choice("precision", precision, PRECISIONS)
+    if precision != "auto":
+        return precision
+    dev = get_device(device)
+    if dev.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if dev.type == "cpu" and cpu_has_bf16() else "fp32"
+
+def autocast_context(device="cpu", precision: str = "auto"):
+    "bf16 autocast on `device` when `precision` resolves to bf16 there, else a context that changes nothing."
+    dev = get_device(device)
+    if resolve_precision(precision, dev) == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(dev.type, dtype=torch.bfloat16)
 
 # %% ../nbs/03_train.ipynb #17f6c85a
 @dataclass
@@ -42,12 +76,14 @@ class TrainConfig:
     mixup_args: dict = field(default_factory=dict)
     seed: int = 0
     channels_last: bool = True           # faster convolutions on CPU and on GPUs with tensor cores
+    precision: str = "auto"              # 'auto' (bf16 where the hardware has it natively), 'bf16' or 'fp32'
     model_args: dict = field(default_factory=dict)
 
     def __post_init__(self):
         check_positive("epochs", self.epochs); check_positive("batch_size", self.batch_size)
         check_positive("lr", self.lr); check_positive("weight_decay", self.weight_decay, allow_zero=True)
         check_choice("schedule", self.schedule, ("multistep", "cosine", "constant"))
+        check_choice("precision", self.precision, PRECISIONS)
         self.milestones = tuple(self.milestones)
 
     def milestone_epochs(self):
@@ -70,14 +106,17 @@ def topk_correct(logits: torch.Tensor, y: torch.Tensor, ks=(1, 5)) -> dict:
 
 # %% ../nbs/03_train.ipynb #8872decb
 @torch.no_grad()
-def evaluate(model, loader, device=None) -> dict:
-    "Loss, top-1 and top-5 accuracy (%) and error (%) of `model` over `loader` (batches of (x, y); a rank-sharded `BatchLoader` is summed over ranks)."
+def evaluate(model, loader, device=None, precision: str = "auto") -> dict:
+    """Loss, top-1 and top-5 accuracy (%) and error (%) of `model` over `loader` (batches of (x, y); a rank-sharded
+    `BatchLoader` is summed over ranks), forward passes in `precision`."""
     model.eval(); device = device or next(model.parameters()).device
     n, loss, c1, c5 = 0, 0.0, 0, 0
     for x, y in loader:
         if not len(y): continue                  # a rank's empty slice of a short last batch
         x, y = x.to(device), y.to(device)
-        out = model(x)
+        with autocast_context(device, precision):
+            out = model(x)
+        out = out.float()                        # loss and ranking from fp32 logits
         loss += float(F.cross_entropy(out, y, reduction="sum")); c = topk_correct(out, y)
         c1, c5, n = c1 + c[1], c5 + c[5], n + len(y)
     if getattr(loader, "world_size", 1) > 1:     # each rank saw its slice of every batch: add the ranks' sums up
@@ -116,6 +155,7 @@ class TrainResult:
     key: str
     from_cache: bool
     path: Path | None
+    precision: str = "fp32"  # what `config.precision` resolved to on the device that trained it
     @property
     def final(self): return self.history[-1] if self.history else {}
 
@@ -123,6 +163,82 @@ def dataset_id(ds) -> dict:
     "What identifies a training set in a cache key: its name, size and a digest of its labels."
     y = np.asarray(getattr(ds, "targets", []))
     return dict(name=getattr(ds, "name", type(ds).__name__), n=len(ds), labels=config_key(y.tolist()))
+
+def run_config(cfg: TrainConfig, device="cpu") -> dict:
+    """The config as it identifies a run (in its cache key and its checkpoints): `precision` resolved for `device`, and
+    left out when fp32 — every run cached before the setting existed trained in fp32, so their keys stay valid, and
+    'auto' and 'fp32' runs that both train in fp32 are one cached run."""
+    d = asdict(cfg)
+    p = resolve_precision(d.pop("precision"), device)
+    if p != "fp32":
+        d["precision"] = p
+    return d
+
+_GENERATORS = (torch.Generator, np.random.Generator, np.random.RandomState, random.Random)
+_OPAQUE = (torch.Tensor, torch.nn.Module, np.ndarray, type, types.ModuleType, types.FunctionType,
+           str, bytes, int, float)
+
+def _generators(obj, depth: int = 4) -> dict:
+    "Every random generator reachable from `obj` through attributes, bound methods, lists, tuples and dicts, by path."
+    found, seen = {}, set()
+    def walk(o, path, d):
+        if id(o) in seen or o is None:
+            return
+        seen.add(id(o))
+        if isinstance(o, random.SystemRandom):   # the OS's entropy: no state to save, nothing to replay
+            return
+        if isinstance(o, _GENERATORS):
+            found[path] = o
+            return
+        if d < 0 or isinstance(o, _OPAQUE):
+            return
+        if isinstance(o, types.MethodType):   # e.g. Puzzle Mix's `augment`, AugMix's bound method: its object's RNG
+            walk(o.__self__, f"{path}.__self__", d - 1)
+        elif isinstance(o, dict):
+            for k, v in o.items(): walk(v, f"{path}[{k!r}]", d - 1)
+        elif isinstance(o, (list, tuple)):
+            for i, v in enumerate(o): walk(v, f"{path}[{i}]", d - 1)
+        elif hasattr(o, "__dict__"):
+            for k, v in vars(o).items(): walk(v, f"{path}.{k}" if path else k, d - 1)
+    walk(obj, "", depth)
+    return found
+
+def _get_state(g):
+    if isinstance(g, torch.Generator): return g.get_state()
+    if isinstance(g, np.random.Generator): return g.bit_generator.state
+    if isinstance(g, np.random.RandomState): return g.get_state()
+    return g.getstate()
+
+def _set_state(g, state):
+    if isinstance(g, torch.Generator): g.set_state(state)
+    elif isinstance(g, np.random.Generator): g.bit_generator.state = state
+    elif isinstance(g, np.random.RandomState): g.set_state(state)
+    else: g.setstate(state)
+
+def rng_states(transform=None) -> dict:
+    """Every random state a run draws from: torch's global generators (CPU and CUDA), numpy's and python's, and each
+    generator `transform` holds (torch / numpy / python, found through its attributes), for `restore_rng_states`."""
+    st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
+              transform={p: _get_state(g) for p, g in _generators(transform).items()})
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        st["cuda"] = torch.cuda.get_rng_state_all()
+    return st
+
+def restore_rng_states(st, transform=None):
+    "Put back what `rng_states` saved (a bare tensor is the torch state alone, as checkpoints before this held)."
+    if isinstance(st, torch.Tensor):
+        st = dict(torch=st)
+    torch.set_rng_state(st["torch"].cpu())
+    if "numpy" in st: np.random.set_state(st["numpy"])
+    if "python" in st: random.setstate(st["python"])
+    if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
+    have, saved = _generators(transform), st.get("transform", {})
+    for p, g in have.items():
+        if p in saved: _set_state(g, saved[p])
+    missing = sorted(set(have) - set(saved))
+    if missing:
+        warnings.warn(f"the checkpoint holds no state for the batch transform's generators {missing}: "
+                      "the resumed run draws different random numbers than an uninterrupted one would")
 
 def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     "Per-step LR schedule: optional linear warm-up, then multistep / cosine / constant."
@@ -138,11 +254,13 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 _SHARED = "DATAOPT_CACHE must be one folder every rank sees (a shared filesystem), and every rank must call fit with the same arguments"
 
 def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
-    "A checkpoint of this run, checked: readable, written for `cfg`, and fitting `model` (`DataoptError` otherwise)."
+    "A checkpoint of this run, checked: readable, written for `cfg` on `dev`, fitting `model` (else `DataoptError`)."
     try: state = torch.load(path, map_location=dev, weights_only=False)
     except Exception as e: raise DataoptError(f"checkpoint {path} cannot be read ({type(e).__name__}: {str(e)[:200]}); delete it to train again") from None
-    if "config" in state and config_key(state["config"]) != config_key(asdict(cfg)):
-        diff = sorted(k for k, v in asdict(cfg).items() if config_key(state["config"].get(k)) != config_key(v))
+    want = run_config(cfg, dev)
+    if "config" in state and config_key(state["config"]) != config_key(want):
+        keys = set(want) | set(state["config"])
+        diff = sorted(k for k in keys if config_key(state["config"].get(k)) != config_key(want.get(k)))
         raise DataoptError(f"checkpoint {path} was written for another config (differs in {', '.join(diff) or 'its keys'}); delete it to train again")
     try: model.load_state_dict(state["model"])
     except (RuntimeError, KeyError) as e:
@@ -174,10 +292,13 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         if sync_bn and dev.type != "cuda": raise ValueError("sync_bn=True needs CUDA devices: PyTorch's SyncBatchNorm has no CPU kernel")
     progress = progress and main
     if dev.type == "cpu": set_threads(threads or (default_workers() if ws > 1 else None))
-    key = config_key(asdict(cfg), dataset_id(train_ds), tag)
+    prec = resolve_precision(cfg.precision, dev)   # before the key: the key says which precision trained the run
+    key = config_key(run_config(cfg, dev), dataset_id(train_ds), tag)
     check_consistent("the run's config and data (cache key)", key, _SHARED)
     ckdir = cache_dir() / "checkpoints" / f"{cfg.model}-{key}"
     final_p, last_p = ckdir / "model.pt", ckdir / "last.pt"
+    if main and cache and max_steps is None:
+        sweep_stale_temps(ckdir)        # what a killed run's interrupted atomic write left behind (a checkpoint's size)
     gen = seed_everything(cfg.seed)     # before building the model: its initial weights are part of the run
     model = create_model(cfg.model, cfg.num_classes, **cfg.model_args)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
@@ -196,7 +317,7 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         have_final = False
     if have_final:
         state = _load_checkpoint(final_p, cfg, model, dev); model.eval()
-        return TrainResult(model, cfg, state["history"], key, True, final_p)
+        return TrainResult(model, cfg, state["history"], key, True, final_p, prec)
     if load_only: raise DataoptError(f"no trained {cfg.model} cached for this config (looked for {final_p})")
 
     loader = BatchLoader(train_ds, cfg.batch_size, train=True, augment=cfg.augment, device=dev, seed=cfg.seed, rank=env.rank, world_size=ws)
@@ -210,8 +331,11 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     if use_cache and last_p.exists():
         st = _load_checkpoint(last_p, cfg, model, dev)
         opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
-        torch.set_rng_state(st["rng"]); history, start = st["history"], st["epoch"] + 1
-        if progress: print(f"resuming {cfg.model} from epoch {start}/{cfg.epochs} ({last_p})")
+        restore_rng_states(st["rng"], batch_transform)
+        history, start = st["history"], st["epoch"] + 1
+        if progress:
+            at = f"at epoch {start + 1}/{cfg.epochs}" if start < cfg.epochs else f"after its last epoch {cfg.epochs}"
+            print(f"resuming {cfg.model} {at} ({start} done; {last_p})")
     net = model
     if ws > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -235,7 +359,9 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
             # the transform gets the module itself (Manifold mixup hooks `model.stages`); its own backward passes
             # (Puzzle Mix's saliency) leave local gradients that DDP's backward below averages together with the rest
             xm, t, extra = apply_batch_transform(batch_transform, x, y, model, cfg.num_classes)
-            out = net(xm)
+            with autocast_context(dev, prec):
+                out = net(xm)
+            out = out.float()            # the loss's softmax in fp32: bf16 logits would round the log-probabilities
             # a transform with its own objective (AugMix's CE + JSD over extra views) supplies it
             loss = batch_loss(out, t) if batch_loss else soft_cross_entropy(out, t)
             if extra is not None: loss = loss + extra
@@ -250,7 +376,8 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         dt = time.perf_counter() - t0
         rec = dict(epoch=epoch + 1, lr=opt.param_groups[0]["lr"], train_loss=tot / n, train_acc=100 * correct / n,
                    seconds=dt, images_per_s=n / dt)
-        if test_loader is not None: rec.update({f"test_{k}": v for k, v in evaluate(model, test_loader, dev).items()})
+        if test_loader is not None:
+            rec.update({f"test_{k}": v for k, v in evaluate(model, test_loader, dev, prec).items()})
         history.append(rec)
         if progress:
             msg = f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f}, {rec['images_per_s']:.0f} img/s"
@@ -259,18 +386,23 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         if max_steps is not None and step >= max_steps: break
         if use_cache and epoch + 1 in keep: save(dict(model=model.state_dict(), epoch=epoch + 1), ckdir / f"epoch{epoch + 1}.pt")
         if use_cache:
-            save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=torch.get_rng_state(),
-                      history=history, epoch=epoch, config=asdict(cfg)), last_p)
+            # every random state the run draws from, the batch transform's own generators included: a resumed
+            # mixup run must mix the next batches exactly as the uninterrupted run does
+            save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
+                      rng=rng_states(batch_transform), history=history, epoch=epoch,
+                      config=run_config(cfg, dev)), last_p)
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch:
-            return TrainResult(_plain(model, cfg, sync_bn and ws > 1), cfg, history, key, False, last_p)
+            return TrainResult(_plain(model, cfg, sync_bn and ws > 1), cfg, history, key, False, last_p, prec)
     model.eval()
     if use_cache:
-        save(dict(model=model.state_dict(), history=history, config=asdict(cfg)), final_p)
+        save(dict(model=model.state_dict(), history=history, config=run_config(cfg, dev)), final_p)
         if main:
-            atomic_write_text(ckdir / "history.json", json.dumps(dict(config=asdict(cfg), history=history), indent=1))
+            record = dict(config=run_config(cfg, dev), history=history)
+            atomic_write_text(ckdir / "history.json", json.dumps(record, indent=1))
             last_p.unlink(missing_ok=True)
         barrier()
-    return TrainResult(_plain(model, cfg, sync_bn and ws > 1).eval(), cfg, history, key, False, final_p if use_cache else None)
+    plain = _plain(model, cfg, sync_bn and ws > 1).eval()
+    return TrainResult(plain, cfg, history, key, False, final_p if use_cache else None, prec)
 
 def _plain(model, cfg: TrainConfig, converted: bool):
     "`model` itself, or — when SyncBatchNorm layers were swapped in — a plain copy that also runs on one CPU process."

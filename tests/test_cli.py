@@ -96,6 +96,46 @@ def test_missing_data_one_line_error(tmp_path):
     assert not (tmp_path / "f").exists()
 
 
+def test_bad_outputs_and_seed_one_line_no_traceback(tmp_path):
+    f = tmp_path / "a_file"; f.write_text("keep me")
+    for args, needle in [(["reproduce", "--out", str(f)], f"--out {f}: {f} is a file, not a folder"),
+                         (["reproduce", "--scale", "smoke", "--out", str(f / "sub")], f"{f} is a file, not a folder"),
+                         (["report", "--out", str(f)], f"--out {f}: {f} is a file, not a folder"),
+                         (["reproduce", "--seed", str(2**64)], "--seed must be in [0, 2**64)")]:
+        r = run_cli(*args)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f.read_text() == "keep me"
+    r = run_cli("reproduce", "--seed", str(2**64 - 1), "--list", "--out", str(tmp_path / "figs"))
+    assert r.returncode == 0, r.stderr                               # the largest seed is accepted
+
+
+def test_corrupt_data_one_line_error(tmp_path):
+    data = tmp_path / "data"; data.mkdir()
+    (data / "cifar10_subset.npz").write_bytes(b"PK\x03\x04 truncated")
+    r = run_cli("reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(tmp_path / "f"),
+                env={"DATAOPT_DATA": str(data)})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{data / 'cifar10_subset.npz'} is corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "f").exists()                             # refused before any notebook ran
+
+
+def test_forked_children_do_not_inherit_the_sigterm_handler(capsys):
+    "A forked pool worker must die quietly on SIGTERM, not raise KeyboardInterrupt from main's handler."
+    import signal
+    from dataopt import cli
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["bench", "--list"]) == 0
+        assert signal.getsignal(signal.SIGTERM) is cli._terminate           # the parent keeps its handler
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 1)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_list_shows_every_table_and_figure():
     r = run_cli("reproduce", "--list", "--out", str(ROOT / "figures"))
     assert r.returncode == 0
