@@ -174,12 +174,8 @@ def _cmd_reproduce(a) -> int:
         return 0
     if a.device_map:   # read by dataopt.llm.load_llm in the notebooks' kernels, which inherit the environment
         import os; os.environ["DATAOPT_DEVICE_MAP"] = a.device_map
-    if a.list:
-        rows = rp.artefact_rows(out)
-        chs = {rp.chapter_key(c) for c in a.chapters} if a.chapters else None
-        for r in rows:
-            if chs is None or f"ch{r['chapter']}" in chs:
-                print(f"{r['id']:12s} {r['status']:28s} {r['title'][:70]}")
+    if a.list:   # every artefact's status, then every finding's verdict, recomputed from the outputs
+        print("\n".join(rp.listing(out, a.chapters, nbs_dir=a.nbs)))
         return 0
     results = rp.reproduce(a.scale, a.chapters, out, a.seed, a.device, a.force, a.dry_run, nbs_dir=a.nbs, progress=not a.quiet)
     failed = [r for r in results if r.status == "failed"]

@@ -141,6 +141,20 @@ def test_list_shows_every_table_and_figure():
     assert r.returncode == 0
     ids = [l.split("  ")[0].strip() for l in r.stdout.splitlines()]
     assert sum(i.startswith("table") for i in ids) == 38 and sum(i.startswith("figure") for i in ids) == 48
+    from dataopt.findings import FINDINGS, VERDICTS
+    found = {l.split()[0]: l for l in r.stdout.splitlines() if l[:2] in {f"{c}." for c in range(3, 9)}}
+    assert set(found) == {f.id for f in FINDINGS}                          # every finding listed, with a verdict
+    assert all(any(f" {v} " in l or l.rstrip().endswith(v) for v in VERDICTS) for l in found.values())
+
+
+def test_reproduce_sweeps_stale_temporaries(tmp_path):
+    "A temp file of an atomic write a killed run left behind (e.g. `.REPORT.md.*.tmp`) is removed at the next start."
+    out = tmp_path / "figs"; out.mkdir()
+    stale = out / ".REPORT.md.abcd_123.tmp"; stale.write_text("half a report")
+    old = 1_000_000_000; os.utime(stale, (old, old))
+    r = run_cli("reproduce", "--scale", "smoke", "--chapters", "core", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert not stale.exists() and (out / "REPORT.md").exists() and (out / "findings.csv").exists()
 
 
 def test_reproduce_under_torchrun(tmp_path):
