@@ -5,7 +5,7 @@
 # %% ../nbs/08_findings.ipynb #6ecf5062
 from __future__ import annotations
 import csv, io, json, math, re
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import atomic_path, atomic_write_text, check_choice, markdown_table
