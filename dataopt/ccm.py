@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive
-from .llm import kv_layers
+from .llm import AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, stop_ids
 
 # %% auto #0
 __all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_WORDS', 'ATTRIBUTES', 'SMALL_TALK',
@@ -45,28 +45,23 @@ class CondLoRALinear(nn.Module):
         return y + d
 
 # %% ../nbs/70_ccm.ipynb #b5765768
-_ATTN = "dataopt_ccm"
-_ACTIVE: list = []          # the CCMState of the running CCM pass (a stack, so nested models cannot mix layouts)
+class _LayoutAttention(AttentionOverride):
+    "CCM's attention (Fig. 7.3): the batch's layout mask, and merged memory slots (CCM-merge, Compressive) as extra keys."
+    def __init__(self, state): self.state = state
 
-def _ccm_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kw):
-    from transformers.integrations.sdpa_attention import sdpa_attention_forward, repeat_kv
-    st = _ACTIVE[-1] if _ACTIVE else None
-    if st is None or st.attn_mask is None:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
-    if st.merge_weights is not None:                                   # (B, M, L): averaged memory slots from ⟨COMP⟩ keys/values
-        W = st.merge_weights.to(key.device, key.dtype)
-        key = torch.cat([key, torch.einsum("bml,bhld->bhmd", W, key)], 2)
-        value = torch.cat([value, torch.einsum("bml,bhld->bhmd", W, value)], 2)
-    groups = getattr(module, "num_key_value_groups", 1)
-    k, v = repeat_kv(key, groups), repeat_kv(value, groups)
-    out = F.scaled_dot_product_attention(query, k, v, attn_mask=st.attn_mask[:, None].to(query.device), dropout_p=dropout if module.training else 0.0, scale=scaling)
-    return out.transpose(1, 2).contiguous(), None
-
-def _register_attention():
-    from transformers import AttentionInterface
-    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
-    AttentionInterface.register(_ATTN, _ccm_attention)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(_ATTN, sdpa_mask)
+    def attend(self, module, query, key, value, attention_mask, dropout, scaling):
+        from transformers.integrations.sdpa_attention import repeat_kv
+        st = self.state
+        if st.attn_mask is None: return None                          # a plain pass (a session's answer): SDPA
+        if st.merge_weights is not None:                               # (B, M, L): averaged memory slots from ⟨COMP⟩ keys/values
+            W = st.merge_weights.to(key.device, key.dtype)
+            key = torch.cat([key, torch.einsum("bml,bhld->bhmd", W, key)], 2)
+            value = torch.cat([value, torch.einsum("bml,bhld->bhmd", W, value)], 2)
+        groups = getattr(module, "num_key_value_groups", 1)
+        k, v = repeat_kv(key, groups), repeat_kv(value, groups)
+        out = F.scaled_dot_product_attention(query, k, v, attn_mask=st.attn_mask[:, None].to(query.device),
+                                             dropout_p=dropout if module.training else 0.0, scale=scaling)
+        return out.transpose(1, 2).contiguous()
 
 # %% ../nbs/70_ccm.ipynb #c1f702bc
 MODES = ("concat", "merge", "gist_online", "compressive")
@@ -162,7 +157,8 @@ class CCM(nn.Module):
         if not wrapped: raise ValueError(f"no nn.Linear named {targets} in the model: cannot place the adapters")
         self.adapters = nn.ModuleList(m for m in model.modules() if isinstance(m, CondLoRALinear))
         self._base_attn = model.config._attn_implementation
-        _register_attention(); model.config._attn_implementation = _ATTN
+        route_attention(model)                                  # dataopt.llm's one attention override point
+        self._attention = _LayoutAttention(self.state)
         self.window = getattr(model.config, "max_position_embeddings", None)
 
     def trainable_parameters(self): return [self.comp_embed] + [p_ for a in self.adapters for p_ in (a.lora_A, a.lora_B)]
@@ -195,11 +191,11 @@ class CCM(nn.Module):
         if answers_only:
             cols = (labels != -100).any(0).nonzero().flatten()
             keep = dict(logits_to_keep=cols.to(dev)); labels = labels[:, cols]
-        _ACTIVE.append(self.state)
         try:
-            out = self.model(inputs_embeds=self._embed(ids.to(dev), comp.to(dev)), position_ids=pos.to(dev), use_cache=False, **keep)
+            with attention_override(self._attention):
+                out = self.model(inputs_embeds=self._embed(ids.to(dev), comp.to(dev)), position_ids=pos.to(dev), use_cache=False, **keep)
         finally:
-            _ACTIVE.pop(); self.state.comp_mask = self.state.attn_mask = self.state.merge_weights = None
+            self.state.comp_mask = self.state.attn_mask = self.state.merge_weights = None
         return out.logits, labels.to(dev)
 
     def loss(self, layouts: list) -> torch.Tensor:
@@ -280,13 +276,10 @@ class MemorySession:
         from transformers import DynamicCache
         query = list(query)
         if not query: raise ValueError("query must not be empty")
-        cache = _expand_cache(self.kv, 1) or DynamicCache(); pos, x, out = self.pos, torch.tensor([query]), []
-        for _ in range(max_new_tokens):
-            logits = self._forward(x, pos, cache).logits
-            pos += x.shape[1]; nxt = int(logits[0, -1].argmax())
-            if nxt in set(stop_ids): break
-            out.append(nxt); x = torch.tensor([[nxt]])
-        return out
+        cache = _expand_cache(self.kv, 1) or DynamicCache()
+        pos = torch.arange(self.pos, self.pos + len(query))[None]
+        return greedy_tokens(self.model, torch.tensor([query]), cache=cache, position_ids=pos, max_new_tokens=max_new_tokens,
+                             stop_ids=stop_ids)[0]
 
 # %% ../nbs/70_ccm.ipynb #841523fd
 class CCMSession(MemorySession):
@@ -595,8 +588,7 @@ class MemoryBankSession(_PlainSession):
             p_ids = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
         else:
             p_ids = _tok(self.tok, msg)
-        stop = {self.tok.eos_token_id} | set(_tok(self.tok, "\n")) | {i for i in self.tok.convert_tokens_to_ids(["<|im_end|>", "<end_of_turn>"]) if isinstance(i, int) and i != self.tok.unk_token_id}
-        summ = _PlainSession(self.model).generate(p_ids, self.max_summary_tokens, stop_ids=stop)
+        summ = _PlainSession(self.model).generate(p_ids, self.max_summary_tokens, stop_ids=stop_ids(self.tok))
         self.summaries.append(self.tok.decode(summ).strip())
         text_ids = self.prefix_ids + _tok(self.tok, "Memory: " + " ".join(self.summaries) + "\n")
         self.kv, self.pos = None, 0
@@ -648,7 +640,7 @@ def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: s
     steps = sorted(set(int(s) for s in steps))
     if steps[0] < 1: raise ValueError(f"steps must be >= 1, got {steps[0]}")
     acc = {t: [] for t in steps}; nll = {t: [0.0, 0] for t in steps}; kv = {t: [] for t in steps}; peak = {t: [] for t in steps}; rl = {t: [] for t in steps}
-    stop = [tok.eos_token_id] + _tok(tok, "\n")
+    stop = stop_ids(tok)
     for smp in tqdm(samples, disable=not progress, desc=f"evaluate {method}"):
         q = _tok(tok, smp.query); opts = [_tok(tok, o) for o in smp.options]
         segs = [_tok(tok, s) for s in smp.segments]

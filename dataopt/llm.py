@@ -4,15 +4,16 @@
 
 # %% ../nbs/04_llm.ipynb #c003
 from __future__ import annotations
-import importlib.util, time
+import contextlib, importlib.util, time
 from dataclasses import dataclass
 from pathlib import Path
 import torch
 from .core import get_device, DataoptError
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'GEMMA3_270M', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'prefill', 'kv_layers', 'cache_length',
-           'kv_bytes', 'greedy_decode', 'generate', 'haystack', 'plant', 'split_model']
+__all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'prefill', 'kv_layers',
+           'cache_length', 'kv_bytes', 'stop_ids', 'greedy_tokens', 'greedy_decode', 'generate', 'AttentionOverride',
+           'route_attention', 'attention_override', 'haystack', 'plant', 'split_model']
 
 # %% ../nbs/04_llm.ipynb #c004
 SMOLLM2 = "smollm2-135m-instruct"
@@ -104,7 +105,8 @@ def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int 
     from transformers import DynamicCache
     if input_ids.ndim != 2: raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
     cache = DynamicCache() if cache is None else cache
-    L = input_ids.shape[1]; past = cache_length(cache)
+    L = input_ids.shape[1]
+    past = cache_length(cache)
     pos = torch.arange(position_offset + past, position_offset + past + L, device=input_ids.device)[None]
     out = llm.model(input_ids=input_ids, past_key_values=cache, position_ids=pos, use_cache=True)
     return cache, out.logits[:, -1]
@@ -123,32 +125,67 @@ def kv_bytes(cache) -> int:
     "Memory held by the cache's keys and values, in bytes."
     return sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in kv_layers(cache))
 
+# %% ../nbs/04_llm.ipynb #f175c808
+def stop_ids(tok, *, newline: bool = True, generation_config=None) -> list[int]:
+    """Token ids that end an answer: the tokenizer's (and `generation_config`'s) end of sequence, the end-of-turn
+    tokens of ChatML and Gemma, and, with `newline`, the newline token(s)."""
+    ids = {tok.eos_token_id}
+    eos = getattr(generation_config, "eos_token_id", None)
+    ids |= set(eos) if isinstance(eos, (list, tuple)) else {eos}
+    if newline: ids |= set(tok("\n", add_special_tokens=False).input_ids)
+    for t in ("<|im_end|>", "<end_of_turn>"):
+        i = tok.convert_tokens_to_ids(t)
+        if isinstance(i, int) and i != tok.unk_token_id: ids.add(i)
+    return sorted(i for i in ids if i is not None)
+
+# %% ../nbs/04_llm.ipynb #51a1c706
+@torch.no_grad()
+def greedy_tokens(model, input_ids: torch.Tensor, *, cache, position_ids: torch.Tensor, attention_mask=None,
+                  max_new_tokens: int = 32, stop_ids=()) -> list[list[int]]:
+    """Greedy continuation of the rows of `input_ids` (B, L) after `cache`, which grows by what is fed; one list of
+    new token ids per row, each ending before its first token in `stop_ids`. `attention_mask` (B, cached + L), if
+    given, is extended by one column per step."""
+    if not torch.is_tensor(input_ids) or input_ids.ndim != 2 or input_ids.shape[1] == 0:
+        raise ValueError(f"input_ids must be a non-empty (batch, length) tensor, got {getattr(input_ids, 'shape', input_ids)!r}")
+    if tuple(position_ids.shape) != tuple(input_ids.shape):
+        raise ValueError(f"position_ids must have input_ids' shape {tuple(input_ids.shape)}, got {tuple(position_ids.shape)}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}")
+    dev = model.get_input_embeddings().weight.device
+    B = input_ids.shape[0]
+    out = torch.zeros(B, max_new_tokens, dtype=torch.long)
+    done = torch.zeros(B, dtype=torch.bool)
+    n_out = torch.zeros(B, dtype=torch.long)
+    stop = torch.tensor(sorted(set(stop_ids)) or [-1])
+    x, pos, valid = input_ids, position_ids, attention_mask
+    for i in range(max_new_tokens):
+        kw = {} if valid is None else dict(attention_mask=valid.to(dev))
+        logits = model(input_ids=x.to(dev), position_ids=pos.to(dev), cache=cache, use_cache=True, **kw).logits
+        nxt = logits[:, -1].argmax(-1).cpu()
+        done |= torch.isin(nxt, stop)
+        out[:, i] = nxt
+        n_out += (~done).long()
+        if done.all(): break
+        x, pos = nxt[:, None], pos[:, -1:] + 1
+        if valid is not None: valid = torch.cat([valid, torch.ones(B, 1, dtype=valid.dtype, device=valid.device)], 1)
+    return [out[b, :n_out[b]].tolist() for b in range(B)]
+
 @torch.no_grad()
 def greedy_decode(llm: LLM, cache, input_ids: torch.Tensor, max_new_tokens: int = 32, position_offset: int | None = None,
                   stop_ids=None) -> torch.Tensor:
-    """Greedy continuation of `input_ids` (1, L) after the context held in `cache`.
-    `position_offset` is the position of the first token of `input_ids`; it defaults to the cache length, and
-    must be given (the original context length) when the cache was pruned. The cache grows by the new tokens."""
-    if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be positive, got {max_new_tokens}")
+    """Greedy continuation (1, n_new) of `input_ids` (1, L) after the context held in `cache`, ending before the first
+    stop token (default: the model's end of sequence / turn). `position_offset` is the position of the first token of
+    `input_ids`; it defaults to the cache length, and must be given (the original context length) when the cache was
+    pruned. The cache grows by the fed tokens."""
+    if input_ids.ndim != 2 or input_ids.shape[0] != 1:
+        raise ValueError(f"input_ids must be (1, length), got shape {tuple(input_ids.shape)}")
     pos0 = cache_length(cache) if position_offset is None else position_offset
-    stop = set(stop_ids if stop_ids is not None else _eos_ids(llm))
-    kv_len = cache_length(cache)
-    ids, out = input_ids, []
-    for _ in range(max_new_tokens):
-        L = ids.shape[1]
-        pos = torch.arange(pos0, pos0 + L, device=ids.device)[None]
-        mask = torch.ones(1, kv_len + L, dtype=torch.long, device=ids.device)
-        logits = llm.model(input_ids=ids, past_key_values=cache, position_ids=pos, attention_mask=mask,
-                           cache_position=torch.arange(kv_len, kv_len + L, device=ids.device), use_cache=True).logits
-        nxt = logits[:, -1].argmax(-1, keepdim=True)
-        out.append(int(nxt)); pos0 += L; kv_len += L; ids = nxt
-        if out[-1] in stop: break
-    return torch.tensor([out], device=input_ids.device)
+    pos = torch.arange(pos0, pos0 + input_ids.shape[1])[None]
+    stop = stop_ids if stop_ids is not None else _stops(llm)
+    new = greedy_tokens(llm.model, input_ids, cache=cache, position_ids=pos, max_new_tokens=max_new_tokens, stop_ids=stop)
+    return torch.tensor(new, dtype=torch.long, device=input_ids.device).view(1, -1)
 
-def _eos_ids(llm):
-    ids = llm.model.generation_config.eos_token_id if llm.model.generation_config is not None else None
-    ids = ids if isinstance(ids, (list, tuple)) else [ids]
-    return [i for i in ids + [llm.tokenizer.eos_token_id] if i is not None]
+def _stops(llm): return stop_ids(llm.tokenizer, newline=False, generation_config=llm.model.generation_config)
 
 def generate(llm: LLM, prompt: str, max_new_tokens: int = 64, system: str | None = None) -> str:
     "Greedy answer of the chat model to `prompt` (a convenience over `prefill` + `greedy_decode`)."
@@ -156,6 +193,51 @@ def generate(llm: LLM, prompt: str, max_new_tokens: int = 64, system: str | None
     cache, _ = prefill(llm, ids[:, :-1])
     new = greedy_decode(llm, cache, ids[:, -1:], max_new_tokens)
     return llm.tokenizer.decode(new[0], skip_special_tokens=True).strip()
+
+# %% ../nbs/04_llm.ipynb #46cf7382
+ATTENTION = "dataopt"
+_OVERRIDES: list = []
+
+class AttentionOverride:
+    "A scoped change to the attention of routed models; the base observes nothing and keeps SDPA."
+    def observe(self, module, query, key, scaling) -> None:
+        return None
+
+    def attend(self, module, query, key, value, attention_mask, dropout, scaling):
+        return None
+
+def _attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kw):
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    ov = _OVERRIDES[-1] if _OVERRIDES else None
+    if ov is not None:
+        ov.observe(module, query, key, scaling)
+        out = ov.attend(module, query, key, value, attention_mask, dropout, scaling)
+        if out is not None: return out, None
+    return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
+
+def route_attention(model):
+    """Route the attention of `model` (an `LLM` or a Hugging Face model) through `attention_override`; returns the
+    Hugging Face model. Without an active override its outputs are SDPA's."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+    hf = model.model if isinstance(model, LLM) else model
+    if getattr(hf, "config", None) is None or not hasattr(hf.config, "_attn_implementation"):
+        raise ValueError(f"model must be a Hugging Face transformers model, got {type(hf).__name__}")
+    AttentionInterface.register(ATTENTION, _attention)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(ATTENTION, sdpa_mask)
+    hf.config._attn_implementation = ATTENTION
+    for sub in hf.modules():                                   # some models keep a per-module copy of the config
+        if hasattr(sub, "config") and hasattr(sub.config, "_attn_implementation"): sub.config._attn_implementation = ATTENTION
+    return hf
+
+@contextlib.contextmanager
+def attention_override(override: AttentionOverride):
+    "Apply `override` to routed models' attention inside the block (the innermost of nested overrides is active)."
+    if not isinstance(override, AttentionOverride):
+        raise ValueError(f"override must be an AttentionOverride, got {type(override).__name__}")
+    _OVERRIDES.append(override)
+    try: yield override
+    finally: _OVERRIDES.pop()
 
 # %% ../nbs/04_llm.ipynb #c015
 def haystack(n_sentences: int = 60, seed: int = 0) -> list[str]:
