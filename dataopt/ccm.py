@@ -5,21 +5,17 @@
 # %% ../nbs/70_ccm.ipynb #4a2e427f
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import DataoptError, check_choice, check_positive
-from .llm import AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, stop_ids
+from .core import check_choice, check_positive
+from .llm import AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, stop_ids, text_ids
 
 # %% auto #0
-__all__ = ['MODES', 'CATEGORIES', 'TRAIN_CATEGORIES', 'TEST_CATEGORIES', 'LABEL_WORDS', 'ATTRIBUTES', 'SMALL_TALK',
-           'DIALOGUE_FACTS', 'SLOTS', 'MEMORYBANK_PROMPT', 'METHODS', 'PAPER_CONFIGS', 'PAPER_TRAINING', 'CCMState',
-           'CondLoRALinear', 'Layout', 'build_layout', 'CCM', 'MemorySession', 'CCMSession', 'train_ccm',
-           'OnlineSample', 'icl_sample', 'personal_sample', 'full_layout', 'sample_layout', 'dialogue_sample',
-           'text_corpus', 'text_layout', 'FullContextSession', 'NoContextSession', 'CompressiveSession',
-           'GistFixedSession', 'MemoryBankSession', 'make_session', 'rouge_l', 'evaluate_online', 'stream_perplexity',
-           'bench_ccm', 'dry_run_paper_config']
+__all__ = ['MODES', 'MEMORYBANK_PROMPT', 'METHODS', 'CCMState', 'CondLoRALinear', 'Layout', 'build_layout', 'CCM',
+           'MemorySession', 'CCMSession', 'train_ccm', 'FullContextSession', 'NoContextSession', 'CompressiveSession',
+           'GistFixedSession', 'MemoryBankSession', 'make_session', 'stream_perplexity']
 
 # %% ../nbs/70_ccm.ipynb #66176493
 class CCMState:
@@ -387,130 +383,6 @@ def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 
         ccm.model.eval()
     return hist
 
-# %% ../nbs/70_ccm.ipynb #e3c3703a
-CATEGORIES = {
-    "animal": "cat dog horse rabbit tiger eagle whale snake frog sheep lion mouse".split(),
-    "fruit": "apple banana cherry grape lemon mango peach pear plum melon orange kiwi".split(),
-    "vehicle": "car bus truck train bicycle boat plane tram taxi scooter van ship".split(),
-    "instrument": "violin piano guitar drum flute trumpet cello harp organ banjo oboe tuba".split(),
-    "colour": "red blue green yellow purple orange pink brown black white grey violet".split(),
-    "body": "hand foot knee elbow shoulder ear nose mouth finger ankle neck wrist".split(),
-    "weather": "rain snow wind storm fog hail sunshine thunder frost cloud drizzle breeze".split(),
-    "job": "doctor teacher farmer pilot baker lawyer nurse chef judge miner tailor singer".split(),
-    "tool": "hammer saw drill wrench shovel axe chisel pliers rake ladder knife needle".split(),
-    "country": "france spain japan brazil canada egypt india kenya norway peru chile italy".split(),
-}
-TRAIN_CATEGORIES = ("animal", "fruit", "vehicle", "colour", "body", "tool")
-TEST_CATEGORIES = ("instrument", "weather", "job", "country")
-LABEL_WORDS = "alpha beta gamma delta north south east west zeta sun moon star river stone cloud".split()
-
-@dataclass
-class OnlineSample:
-    "One identity's interaction: context segments c(1..T), then a query with answer options (the first `answer` is right)."
-    segments: list            # texts c(1), ..., c(T)
-    query: str
-    options: list             # texts
-    answer: int               # index of the right option
-    task: str = ""
-
-def icl_sample(rng, T: int = 16, split: str = "train", n_classes: int | None = None) -> OnlineSample:
-    "An online in-context-learning sample: T demonstrations of a random word-sorting task, then a query word."
-    check_choice("split", split, ("train", "test"))
-    cats = rng.sample(TRAIN_CATEGORIES if split == "train" else TEST_CATEGORIES, n_classes or rng.choice((2, 3)))
-    labels = rng.sample(LABEL_WORDS, len(cats))
-    demos = []
-    for _ in range(T):
-        c = rng.randrange(len(cats)); demos.append(f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel: {labels[c]}\n")
-    c = rng.randrange(len(cats))
-    return OnlineSample(demos, f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel:", [f" {l}" for l in labels], c, "+".join(cats))
-
-ATTRIBUTES = {
-    "city": ("I live in {}.", "Which city should I look for concerts in?", "lisbon oslo cairo lima tokyo delhi rome boston".split()),
-    "sport": ("My favourite sport is {}.", "Which sport should I watch tonight?", "tennis rugby golf hockey cricket boxing rowing judo".split()),
-    "food": ("I really love {} food.", "Which cuisine should I order?", "thai greek indian mexican korean french turkish polish".split()),
-    "pet": ("I have a pet {} at home.", "Which pet food should I buy?", "cat dog parrot hamster rabbit turtle goldfish lizard".split()),
-}
-SMALL_TALK = ["The weather was nice today.", "I had a long day at work.", "My sister called me this morning.", "I am reading a good book.",
-              "The train was late again.", "I went for a walk after lunch.", "We painted the kitchen last week.", "I need a new umbrella."]
-
-def personal_sample(rng, T: int = 8) -> OnlineSample:
-    "A personalisation sample: T turns revealing user facts between small talk; the query needs one fact."
-    attrs = rng.sample(list(ATTRIBUTES), min(len(ATTRIBUTES), max(1, T // 2)))
-    vals = {a: rng.choice(ATTRIBUTES[a][2]) for a in attrs}
-    turns = [ATTRIBUTES[a][0].format(vals[a]) for a in attrs] + rng.sample(SMALL_TALK, T - len(attrs))
-    rng.shuffle(turns)
-    a = rng.choice(attrs); opts = ATTRIBUTES[a][2]
-    return OnlineSample([f"User: {t}\n" for t in turns], f"User: {ATTRIBUTES[a][1]}\nAssistant: I recommend", [f" {o}" for o in opts], opts.index(vals[a]), a)
-
-# %% ../nbs/70_ccm.ipynb #ff436fe2
-def _tok(tok, text): return tok(text, add_special_tokens=False).input_ids
-
-def full_layout(prefix: list, segments: list, query: list, answer: list) -> Layout:
-    "The raw sequence [prefix, c(1..t), I(t), O(t)] under a causal mask: what full-context fine-tuning (Sec. 7.4) trains on."
-    if not answer: raise ValueError("answer must hold at least one token")
-    ids = list(prefix) + [x for s in segments for x in s] + list(query)
-    a0 = len(ids); ids += list(answer); L = len(ids)
-    labels = torch.full((L,), -100); labels[a0 - 1:L - 1] = torch.tensor(list(answer))
-    return Layout(torch.tensor(ids), torch.zeros(L, dtype=torch.bool), torch.arange(L), labels,
-                  torch.ones(L, L, dtype=torch.bool).tril(), None, slice(a0 - 1, L - 1))
-
-def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, prefix=()) -> Layout:
-    "Algorithm 6's (x_i, y_i) for `sample` at time step `t`; `mode='full'` gives the raw full-context sequence instead."
-    if not 1 <= t <= len(sample.segments): raise ValueError(f"t must be in [1, {len(sample.segments)}], got {t}")
-    if mode == "full":
-        return full_layout(list(prefix), [_tok(tok, s) for s in sample.segments[:t]], _tok(tok, sample.query), _tok(tok, sample.options[sample.answer]))
-    return build_layout(list(prefix), [_tok(tok, s) for s in sample.segments[:t]], _tok(tok, sample.query),
-                        _tok(tok, sample.options[sample.answer]), n_comp, mode)
-
-# %% ../nbs/70_ccm.ipynb #3eb83255
-DIALOGUE_FACTS = [
-    ("I am meeting {name} at {time} tomorrow.", "Have a good meeting with {name}.", "When am I meeting {name}?", "You are meeting {name} at {time}."),
-    ("My flight to {city} leaves on {day}.", "Safe travels to {city}!", "When does my flight leave?", "Your flight to {city} leaves on {day}."),
-    ("I lost my {item} at the {place}.", "I hope you find your {item}.", "Where did I lose my {item}?", "You lost your {item} at the {place}."),
-    ("My brother {name} works as a {job}.", "That sounds like an interesting job.", "What does my brother do?", "Your brother {name} works as a {job}."),
-    ("I am cooking {dish} for dinner tonight.", "Enjoy your {dish}!", "What am I cooking tonight?", "You are cooking {dish} tonight."),
-    ("My new phone number ends in {digits}.", "Noted, thanks for the update.", "What does my new number end in?", "Your new number ends in {digits}."),
-]
-SLOTS = {"name": "anna omar lena yuki pablo mira theo sara ivan nora".split(), "time": "nine ten noon two four six eight".split(),
-         "city": "lisbon oslo cairo lima tokyo delhi rome boston".split(), "day": "monday tuesday friday saturday sunday".split(),
-         "item": "wallet keys scarf umbrella glasses notebook".split(), "place": "station library cinema gym market airport".split(),
-         "job": CATEGORIES["job"], "dish": "curry risotto tacos lasagna dumplings paella".split(), "digits": "17 42 58 63 91 26".split()}
-
-def dialogue_sample(rng, T: int = 8) -> OnlineSample:
-    "A dialogue: T user/assistant exchanges, each with its own fact (or small talk); the final reply recalls one fact."
-    check_positive("T", T)
-    facts = rng.sample(DIALOGUE_FACTS, min(len(DIALOGUE_FACTS), max(1, T // 2)))
-    filled = []
-    for f in facts:
-        v = {k: rng.choice(vals) for k, vals in SLOTS.items()}
-        filled.append(tuple(x.format(**v) for x in f))
-    turns = [f"User: {f[0]}\nAssistant: {f[1]}\n" for f in filled] + [f"User: {t}\nAssistant: I see.\n" for t in rng.sample(SMALL_TALK, T - len(filled))]
-    rng.shuffle(turns)
-    q = rng.choice(filled)
-    return OnlineSample(turns, f"User: {q[2]}\nAssistant:", [f" {q[3]}"], 0, "dialogue")
-
-def text_corpus(split: str = "train") -> str:
-    "CPython's pydoc topics (ships with Python): topics sorted by name, every fifth held out for `split='test'`."
-    check_choice("split", split, ("train", "test"))
-    import pydoc_data.topics as t
-    names = sorted(t.topics)
-    keep = [n for i, n in enumerate(names) if (i % 5 == 4) == (split == "test")]
-    return "\n\n".join(t.topics[n] for n in keep)
-
-def text_layout(rng, ids: list, n_comp: int, mode: str = "concat", sink: int = 1, chunk: int = 64, max_segments: int = 3,
-                window=(16, 64), answer_len: int = 32) -> Layout:
-    """A streaming-style training sequence from token `ids`: sink tokens, 1..max_segments compressed chunks, a raw window,
-    the next tokens (compact positions); `mode='full'`: the same tokens raw, for full-context fine-tuning."""
-    t = rng.randint(1, max_segments); w = rng.randint(*window)
-    need = sink + t * chunk + w + answer_len
-    if len(ids) < need: raise ValueError(f"ids holds {len(ids)} tokens; a text layout needs {need}")
-    a = rng.randrange(0, len(ids) - need + 1)
-    x = ids[a:a + need]
-    segs = [x[sink + i * chunk: sink + (i + 1) * chunk] for i in range(t)]
-    q0 = sink + t * chunk
-    if mode == "full": return full_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:])
-    return build_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:], n_comp, mode, positions="compact")
-
 # %% ../nbs/70_ccm.ipynb #71ec7f15
 class _PlainSession(MemorySession):
     def __init__(self, model, prefix=()):
@@ -587,12 +459,12 @@ class MemoryBankSession(_PlainSession):
             enc = self.tok.apply_chat_template([{"role": "user", "content": msg}], add_generation_prompt=True, tokenize=True)
             p_ids = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
         else:
-            p_ids = _tok(self.tok, msg)
+            p_ids = text_ids(self.tok, msg)
         summ = _PlainSession(self.model).generate(p_ids, self.max_summary_tokens, stop_ids=stop_ids(self.tok))
         self.summaries.append(self.tok.decode(summ).strip())
-        text_ids = self.prefix_ids + _tok(self.tok, "Memory: " + " ".join(self.summaries) + "\n")
+        memory_ids = self.prefix_ids + text_ids(self.tok, "Memory: " + " ".join(self.summaries) + "\n")
         self.kv, self.pos = None, 0
-        self.kv = self._encode(text_ids)[0]; self.pos = len(text_ids); self.t += 1
+        self.kv = self._encode(memory_ids)[0]; self.pos = len(memory_ids); self.t += 1
         self.peak_kv = max(len(p_ids) + len(summ), self.kv_length())
         return self
 
@@ -614,49 +486,6 @@ def make_session(model, method: str, tok=None, prefix=(), n_comp: int = 2) -> Me
     if tok is None: raise ValueError("method='memorybank' needs the tokenizer `tok` (the model writes text summaries)")
     return MemoryBankSession(model, tok, prefix)
 
-def rouge_l(prediction: str, reference: str) -> float:
-    "ROUGE-L F1 (longest common subsequence of lower-cased words), as Table 7.7 reports it."
-    a, b = prediction.lower().split(), reference.lower().split()
-    if not a or not b: return 0.0
-    row = [0] * (len(b) + 1)
-    for x in a:                                                        # an O(|a||b|) DP on a few words
-        prev = 0
-        for j, y in enumerate(b, 1):
-            prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
-    lcs = row[-1]
-    if lcs == 0: return 0.0
-    p, r = lcs / len(a), lcs / len(b)
-    return 2 * p * r / (p + r)
-
-@torch.no_grad()
-def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: str = "ccm", prefix=(), n_comp: int = 2,
-                    generate_tokens: int = 0, generate_steps=None, progress: bool = False) -> dict:
-    """At each time step in `steps`: accuracy (%) by option log-likelihood, perplexity of the right answer, KV positions
-    held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer at the
-    steps in `generate_steps` (default: all of `steps`)."""
-    from tqdm.auto import tqdm
-    check_choice("method", method, METHODS)
-    if not samples: raise ValueError("samples must not be empty")
-    steps = sorted(set(int(s) for s in steps))
-    if steps[0] < 1: raise ValueError(f"steps must be >= 1, got {steps[0]}")
-    acc = {t: [] for t in steps}; nll = {t: [0.0, 0] for t in steps}; kv = {t: [] for t in steps}; peak = {t: [] for t in steps}; rl = {t: [] for t in steps}
-    stop = stop_ids(tok)
-    for smp in tqdm(samples, disable=not progress, desc=f"evaluate {method}"):
-        q = _tok(tok, smp.query); opts = [_tok(tok, o) for o in smp.options]
-        segs = [_tok(tok, s) for s in smp.segments]
-        sess = make_session(model, method, tok, prefix, n_comp)
-        for t in range(1, min(max(steps), len(segs)) + 1):
-            sess.add(segs[t - 1])
-            if t not in steps: continue
-            lp, n_tok = sess.score(q, opts)
-            acc[t].append(int(lp.argmax()) == smp.answer)
-            nll[t][0] -= float(lp[smp.answer]); nll[t][1] += int(n_tok[smp.answer])
-            kv[t].append(sess.kv_length()); peak[t].append(sess.peak_kv)
-            if generate_tokens and (generate_steps is None or t in generate_steps):
-                rl[t].append(rouge_l(tok.decode(sess.generate(q, generate_tokens, stop)), smp.options[smp.answer]))
-    mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
-    return {t: dict(accuracy=100 * mean(acc[t]), perplexity=math.exp(nll[t][0] / nll[t][1]) if nll[t][1] else float("nan"),
-                    kv_length=mean(kv[t]), peak_kv=mean(peak[t]), rouge_l=100 * mean(rl[t]) if rl[t] else None, n=len(acc[t])) for t in steps}
 
 # %% ../nbs/70_ccm.ipynb #0b6e5658
 def _rotary(model):
@@ -740,137 +569,3 @@ def stream_perplexity(model, ids, method: str = "ccm", kv_size: int = 160, sink:
         n_sink += new_sink; n_win += len(x) - new_sink
         layout.append(dict(token=s + len(x), sink=n_sink, memory=n_mem, window=n_win, total=_kv_len(kv)))
     return dict(nll=nll[1:], layout=layout, compressions=compressions, method=method)
-
-# %% ../nbs/70_ccm.ipynb #e7540955
-@torch.no_grad()
-def bench_ccm(steps=(1, 2, 4, 8, 16), n_comp: int = 2, batch: int = 16, repeats: int = 3, kv_budget_mib: float = 256.0, device: str = "cpu") -> dict:
-    "KV memory and per-turn latency of CCM-concat / CCM-merge ÷ full context, and batched throughput at the last step."
-    import random
-    from transformers import DynamicCache
-    from dataopt.llm import load_llm, SMOLLM2, kv_bytes
-    llm = load_llm(SMOLLM2, device=device, cache=False); tok = llm.tokenizer
-    smp = icl_sample(random.Random(0), T=max(steps), split="test")
-    segs = [_tok(tok, s) for s in smp.segments]; q = _tok(tok, smp.query) + _tok(tok, smp.options[0])
-    dev = next(llm.model.parameters()).device
-    ccms = {m: CCM(llm if m == "concat" else load_llm(SMOLLM2, device=device, cache=False), n_comp=n_comp, mode=m) for m in ("concat", "merge")}
-    res = {"full": {}, "concat": {}, "merge": {}}
-    def timed(fn):
-        best = float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter(); out = fn(); best = min(best, time.perf_counter() - t0)
-        return best, out
-    # full context: the cache keeps every c(j); a turn appends c(t) and reads the input against it
-    import copy
-    hf0 = ccms["concat"].model; full_cache = DynamicCache(); ctx_len = 0
-    for t in range(1, max(steps) + 1):
-        seg = segs[t - 1]
-        if t in steps:
-            best = float("inf")
-            for _ in range(repeats):
-                c = copy.deepcopy(full_cache); ids = torch.tensor([seg + q], device=dev)
-                t0 = time.perf_counter()
-                hf0(input_ids=ids, position_ids=torch.arange(ctx_len, ctx_len + ids.shape[1], device=dev)[None], cache=c, use_cache=True)
-                best = min(best, time.perf_counter() - t0)
-            res["full"][t] = dict(seconds=best, kv_length=ctx_len + len(seg) + len(q), kv_bytes=kv_bytes(c))
-        hf0(input_ids=torch.tensor([seg], device=dev), position_ids=torch.arange(ctx_len, ctx_len + len(seg), device=dev)[None], cache=full_cache, use_cache=True)
-        ctx_len += len(seg)
-    for m, cc in ccms.items():
-        sess = cc.session()
-        for t in range(1, max(steps) + 1):
-            if t not in steps: sess.add(segs[t - 1]); continue
-            def ccm_turn(s_=sess, seg=segs[t - 1]):
-                s2 = copy.copy(s_); s2.add(seg); s2.logits(q); return s2
-            sec, s2 = timed(ccm_turn)
-            peak = max(sess.kv_length() + len(segs[t - 1]) + n_comp, s2.kv_length() + len(q))
-            per_pos = res["full"][t]["kv_bytes"] / res["full"][t]["kv_length"]
-            res[m][t] = dict(seconds=sec, kv_length=peak, kv_bytes=int(peak * per_pos))
-            sess.add(segs[t - 1])
-        res[m]["session"] = sess
-    T = max(steps); out = {"steps": {}}
-    print(f"CCM benchmark: SmolLM2-135M on {dev}, <COMP> length {n_comp}, one ~{sum(map(len, segs)) // len(segs)}-token demonstration per step")
-    for t in steps:
-        row = {m: dict(res[m][t], memory_ratio=res[m][t]["kv_bytes"] / res["full"][t]["kv_bytes"], latency_ratio=res[m][t]["seconds"] / res["full"][t]["seconds"]) for m in ("full", "concat", "merge")}
-        out["steps"][t] = row
-        print(f"  t={t:2d}: peak KV full {row['full']['kv_length']:4d} / concat {row['concat']['kv_length']:3d} / merge {row['merge']['kv_length']:3d} positions; "
-              f"memory ratio concat {row['concat']['memory_ratio']:.2f}, merge {row['merge']['memory_ratio']:.2f}; "
-              f"per-turn latency ratio concat {row['concat']['latency_ratio']:.2f}, merge {row['merge']['latency_ratio']:.2f}")
-    # batched inference against each method's step-T context KV
-    thr = {}
-    for m in ("full", "concat", "merge"):
-        if m == "full": ctx_ids = [x for s in segs for x in s]; hf = ccms["concat"].model
-        else: ctx_ids = None; hf = ccms[m].model
-        sess = res[m]["session"] if m != "full" else None
-        def build():
-            c = DynamicCache()
-            if m == "full": hf(input_ids=torch.tensor([ctx_ids] * batch, device=dev), cache=c, use_cache=True)
-            else:
-                for i, (k, v) in enumerate(sess.mem): c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
-            return c
-        base_cache = build(); L0 = base_cache.get_seq_length()
-        ids = torch.tensor([q] * batch, device=dev); pos = torch.arange(sess.pos if sess else len(ctx_ids), (sess.pos if sess else len(ctx_ids)) + len(q), device=dev)[None].expand(batch, -1)
-        def answer():
-            c = copy.deepcopy(base_cache); hf(input_ids=ids, position_ids=pos, cache=c, use_cache=True)
-        sec, _ = timed(answer)
-        per_sample = kv_bytes(base_cache) / batch
-        thr[m] = dict(samples_per_second=batch / sec, kv_bytes_per_sample=per_sample, max_batch_in_budget=int(kv_budget_mib * 2**20 // max(per_sample, 1)), context_kv_length=L0)
-    for m, r in thr.items():
-        r["throughput_ratio"] = r["samples_per_second"] / thr["full"]["samples_per_second"]
-        print(f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s ({r['throughput_ratio']:.2f}x full), "
-              f"context KV {r['context_kv_length']} positions = {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in {kv_budget_mib:.0f} MiB")
-    out["throughput"] = thr
-    return out
-
-# %% ../nbs/70_ccm.ipynb #40b18290
-PAPER_CONFIGS = {
-    "metaicl": dict(model="huggyllama/llama-7b", family="llama", data="MetaICL high-to-low resource: 61 training / 26 unseen test tasks",
-                    n_comp=8, segment_tokens=50, time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=2000,
-                    artefacts=("figure 7.6", "figure 7.7 a", "table 7.1", "table 7.5", "table 7.6", "table 7.7")),
-    "lamp": dict(model="huggyllama/llama-7b", family="llama", data="LaMP (user profiles, ~50 tokens each)", n_comp=4, segment_tokens=50,
-                 time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 b",)),
-    "dailydialog": dict(model="huggyllama/llama-7b", family="llama", data="DailyDialog (HF hub: daily_dialog)", n_comp=2, segment_tokens=16,
-                        time_steps=12, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 c", "table 7.9", "table 7.10")),
-    "unified": dict(model="huggyllama/llama-7b", family="llama", data="RedPajama-V2 + LmSys-Chat + MetaICL + SODA (allenai/soda), 500k / 750k samples",
-                    n_comp=2, segment_tokens=64, time_steps=16, modes=("concat",), steps=4000, artefacts=("table 7.4",)),
-    "streaming": dict(model="huggyllama/llama-7b", family="llama", data="PG19 validation (deepmind/pg19), the 'unified' adapter", n_comp=2,
-                      segment_tokens=64, time_steps=4, modes=("concat",), steps=0, kv_size=160, ccm_size=8, compress_len=64, sink=1,
-                      artefacts=("figure 7.8", "figure 7.9")),
-    "mistral": dict(model="mistralai/Mistral-7B-v0.1", family="mistral", data="MetaICL (as 'metaicl')", n_comp=8, segment_tokens=50,
-                    time_steps=16, modes=("concat", "merge"), steps=2000, artefacts=("figure 7.7 (Mistral rows)",)),
-    "autocompressor": dict(model="princeton-nlp/AutoCompressor-2.7b-6k (OPT-2.7B)", family="opt", data="MetaICL test, 5 demonstration orders",
-                           artefacts=("table 7.8",), paper_only="needs the authors' OPT AutoCompressor / RMT checkpoints; not re-implemented"),
-}
-PAPER_TRAINING = dict(r=8, alpha=16, dropout=0.05, lr=3e-4, warmup=0.03, batch=128, max_tokens=1024)
-
-def dry_run_paper_config(name: str, device="cpu") -> dict:
-    "Check a `PAPER_CONFIGS` entry end to end on a 2-layer model of its family with random tokens (one training step, one session)."
-    import random
-    check_choice("name", name, tuple(PAPER_CONFIGS))
-    pc = PAPER_CONFIGS[name]
-    if "paper_only" in pc: return dict(name=name, status="paper only", reason=pc["paper_only"])
-    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
-    Cfg, Model = (MistralConfig, MistralForCausalLM) if pc["family"] == "mistral" else (LlamaConfig, LlamaForCausalLM)
-    vocab = 32000
-    torch.manual_seed(0)
-    out = dict(name=name, model=pc["model"])
-    for mode in pc["modes"]:
-        m = Model(Cfg(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                      max_position_embeddings=4096, attn_implementation="sdpa")).eval().to(device)
-        ccm = CCM(m, n_comp=pc["n_comp"], mode=mode, r=PAPER_TRAINING["r"], alpha=PAPER_TRAINING["alpha"], dropout=PAPER_TRAINING["dropout"],
-                  conditional=mode != "compressive").to(device)
-        L_seg, T = pc["segment_tokens"], pc["time_steps"]
-        def sample(rng):
-            t = rng.randint(1, T)
-            lay = build_layout([1], [[rng.randrange(3, vocab) for _ in range(L_seg)] for _ in range(t)], [rng.randrange(3, vocab) for _ in range(8)],
-                               [rng.randrange(3, vocab) for _ in range(4)], pc["n_comp"], mode)
-            if len(lay.ids) > PAPER_TRAINING["max_tokens"]: raise ValueError(f"{name}: a {len(lay.ids)}-token sample passes max_tokens")
-            return lay
-        hist = train_ccm(ccm, sample, steps=1, batch_size=2, lr=PAPER_TRAINING["lr"], progress=False)
-        sess = make_session(ccm, "compressive" if mode == "compressive" else "ccm", prefix=[1], n_comp=pc["n_comp"])
-        for _ in range(2): sess.add(torch.randint(3, vocab, (L_seg,)).tolist())
-        lp, _ = sess.score([5, 6], [[7], [8, 9]])
-        out[mode] = dict(loss=hist[-1]["loss"], kv_length=sess.kv_length(), finite=bool(torch.isfinite(lp).all()))
-        if name == "streaming":
-            r = stream_perplexity(ccm, torch.randint(3, vocab, (400,)), "ccm", kv_size=pc["kv_size"], sink=pc["sink"], ccm_size=pc["ccm_size"],
-                                  compress_len=pc["compress_len"], block=16)
-            out[mode]["stream_compressions"] = r["compressions"]; out[mode]["max_kv"] = max(l["total"] for l in r["layout"])
-    return out

@@ -17,7 +17,7 @@ __all__ = ['BENCHMARKS', 'BENCH_MODELS', 'bench_core', 'run_benchmark', 'main']
 # %% ../nbs/06_cli.ipynb #89e1083a
 BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup",
               "relation": "dataopt.relation:bench_relation", "condense": "dataopt.condense:bench_condense",
-              "ccm": "dataopt.ccm:bench_ccm", "kvzip": "dataopt.kvbench:bench_kvzip", "distributed": "dataopt.distributed:bench_distributed"}
+              "ccm": "dataopt.ccmbench:bench_ccm", "kvzip": "dataopt.kvbench:bench_kvzip", "distributed": "dataopt.distributed:bench_distributed"}
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:
     for _ in range(warmup): fn()

@@ -5,7 +5,7 @@
 # %% ../nbs/81_kvzip.ipynb #f2be11f5
 from __future__ import annotations
 import contextlib, copy, numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 import torch
 import torch.nn.functional as F

@@ -11,9 +11,9 @@ import torch
 from .core import get_device, DataoptError
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'prefill', 'kv_layers',
-           'cache_length', 'kv_bytes', 'stop_ids', 'greedy_tokens', 'greedy_decode', 'generate', 'AttentionOverride',
-           'route_attention', 'attention_override', 'haystack', 'plant', 'split_model']
+__all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'text_ids', 'prefill',
+           'kv_layers', 'cache_length', 'kv_bytes', 'stop_ids', 'greedy_tokens', 'greedy_decode', 'generate',
+           'AttentionOverride', 'route_attention', 'attention_override', 'haystack', 'plant', 'split_model']
 
 # %% ../nbs/04_llm.ipynb #c004
 SMOLLM2 = "smollm2-135m-instruct"
@@ -97,6 +97,10 @@ def chat_ids(llm: LLM, user: str, system: str | None = None, add_generation_prom
 def encode(llm: LLM, text: str) -> torch.Tensor:
     "Token ids (1, L) of raw `text` (no special tokens)."
     return llm.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids.to(llm.device)
+
+def text_ids(tok, text: str) -> list[int]:
+    "Token ids (a list) of raw `text` under tokenizer `tok`, no special tokens."
+    return tok(text, add_special_tokens=False).input_ids
 
 # %% ../nbs/04_llm.ipynb #c011
 @torch.no_grad()
