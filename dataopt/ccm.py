@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import check_choice, check_positive
 from .llm import AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, stop_ids, text_ids
+from .llm import check_token_ids
 
 # %% auto #0
 __all__ = ['MODES', 'MEMORYBANK_PROMPT', 'METHODS', 'CCMState', 'CondLoRALinear', 'Layout', 'build_layout', 'CCM',
@@ -82,6 +83,8 @@ def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp
     if not segments: raise ValueError("segments must hold at least one context segment")
     if any(len(s) == 0 for s in segments): raise ValueError("segments must not be empty (an empty turn has nothing to compress)")
     if not answer: raise ValueError("answer must hold at least one token")
+    for name, part in (("prefix", prefix), ("query", query), ("answer", answer), *(("segments", s) for s in segments)):
+        check_token_ids(part, name, allow_empty=True)              # -1 marks ⟨COMP⟩ slots: a negative id would be one
     if mode == "compressive" and positions != "absolute": raise ValueError("mode='compressive' keeps raw positions: positions must be 'absolute'")
     ids, comp, pos, seg = list(prefix), [False] * len(prefix), list(range(len(prefix))), [0] * len(prefix)
     p = len(prefix); k = 0 if mode == "compressive" else n_comp        # Compressive Transformer: no ⟨COMP⟩, pooled keys/values
@@ -247,16 +250,15 @@ class MemorySession:
     @torch.no_grad()
     def logits(self, ids) -> torch.Tensor:
         "Logits (L, V) of `ids` read against the memory; the memory is unchanged."
-        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
-        if not ids: raise ValueError("ids must not be empty")
+        ids = check_token_ids(ids, "ids").tolist()
         return self._forward(torch.tensor([ids]), self.pos, _expand_cache(self.kv, 1)).logits[0]
 
     @torch.no_grad()
     def score(self, query, options) -> tuple:
         "Log-likelihood of each option's tokens after `query` (token-id lists), and each option's length, in one batched pass."
-        query = list(query); options = [list(o) for o in options]
-        if not query: raise ValueError("query must not be empty")
-        if not options or any(len(o) == 0 for o in options): raise ValueError("options must be non-empty token lists")
+        query = check_token_ids(query, "query").tolist()
+        if isinstance(options, (str, bytes)) or not len(options): raise ValueError("options must be non-empty token lists")
+        options = [check_token_ids(o, "options").tolist() for o in options]
         B, L = len(options), len(query) + max(map(len, options))
         ids = torch.zeros(B, L, dtype=torch.long); tgt = torch.zeros(B, L, dtype=torch.long); m = torch.zeros(B, L, dtype=torch.bool)
         for b, o in enumerate(options):                                   # padding on the right: causal attention never reads it
@@ -270,8 +272,7 @@ class MemorySession:
     def generate(self, query, max_new_tokens: int = 16, stop_ids=()) -> list:
         "Greedy answer to `query` read against the memory; the memory is unchanged."
         from transformers import DynamicCache
-        query = list(query)
-        if not query: raise ValueError("query must not be empty")
+        query = check_token_ids(query, "query").tolist()
         cache = _expand_cache(self.kv, 1) or DynamicCache()
         pos = torch.arange(self.pos, self.pos + len(query))[None]
         return greedy_tokens(self.model, torch.tensor([query]), cache=cache, position_ids=pos, max_new_tokens=max_new_tokens,
@@ -314,8 +315,8 @@ class CCMSession(MemorySession):
 
     def add(self, ids) -> "CCMSession":
         "Compress the context segment `ids` (a list or 1-D tensor of token ids) into the memory (Eqs. 7.1–7.2)."
-        ids = torch.as_tensor(list(ids) if not torch.is_tensor(ids) else ids, dtype=torch.long).flatten()
         if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to compress")
+        ids = check_token_ids(ids, "ids")
         n = self.ccm.n_comp
         x = torch.cat([ids, torch.full((n,), -1)]); comp = torch.cat([torch.zeros(len(ids), dtype=torch.bool), torch.ones(n, dtype=torch.bool)])
         self.peak_kv = self.kv_length() + len(x)
@@ -331,8 +332,7 @@ class CCMSession(MemorySession):
 
     def logits(self, ids) -> torch.Tensor:
         "Logits (L, V) of the input `ids` read against [prefix; Mem(t)] (Eq. 7.3); the memory is unchanged."
-        ids = torch.as_tensor(list(ids) if not torch.is_tensor(ids) else ids, dtype=torch.long).flatten()
-        if len(ids) == 0: raise ValueError("ids must not be empty")
+        ids = check_token_ids(ids, "ids")
         return self._run(ids, torch.zeros(len(ids), dtype=torch.bool), self.pos, self._cache([self.prefix_kv, self.mem]))[0][0]
 
     def kv_length(self) -> int:
@@ -398,9 +398,8 @@ class _PlainSession(MemorySession):
         n = len(ids)
         return kv, [(k[:, :, -n:], v[:, :, -n:]) for k, v in kv]
     def _check(self, ids):
-        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
-        if not ids: raise ValueError("ids is an empty turn: nothing to add")
-        return ids
+        if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to add")
+        return check_token_ids(ids, "ids").tolist()
 
 class FullContextSession(_PlainSession):
     "Full context: every key/value of c(1..t) stays (Fig. 7.5 a)."
@@ -437,9 +436,8 @@ class GistFixedSession(MemorySession):
     @property
     def pos(self): return self._sess.pos
     def add(self, ids):
-        ids = list(ids.tolist() if torch.is_tensor(ids) else ids)
-        if not ids: raise ValueError("ids is an empty turn: nothing to add")
-        self.context += ids; self.t += 1
+        if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to add")
+        self.context += check_token_ids(ids, "ids").tolist(); self.t += 1
         self._sess = self.ccm.session(self.prefix).add(self.context)
         self.peak_kv = len(self.prefix) + len(self.context) + self.ccm.n_comp
         return self

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive
 from .llm import LLM, AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, cache_length
+from .llm import check_token_ids
 from .kvscore import max_attention, max_attention_triton, use_triton
 
 # %% auto #0
@@ -152,14 +153,7 @@ def make_budget(budget) -> Budget:
 
 # %% ../nbs/81_kvzip.ipynb #afbc2fe6
 def _ids(x, name: str) -> torch.Tensor:
-    "A 1-D LongTensor of token ids from a list or tensor; refuses batches, floats and negative ids by name."
-    t = torch.as_tensor(x)
-    if t.ndim == 2 and t.shape[0] == 1: t = t[0]
-    if t.ndim != 1: raise ValueError(f"{name} must be one sequence of token ids, got shape {tuple(t.shape)}")
-    if t.numel() and (t.is_floating_point() or t.is_complex()): raise ValueError(f"{name} must be integer token ids, got {t.dtype}")
-    t = t.long()
-    if t.numel() and int(t.min()) < 0: raise ValueError(f"{name} holds negative token ids")
-    return t
+    return check_token_ids(x, name, allow_empty=True)          # emptiness gets each caller's own message
 
 @dataclass
 class CompressedContext:

@@ -11,9 +11,10 @@ import torch
 from .core import get_device, DataoptError
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'text_ids', 'prefill',
-           'kv_layers', 'cache_length', 'kv_bytes', 'stop_ids', 'greedy_tokens', 'greedy_decode', 'generate',
-           'AttentionOverride', 'route_attention', 'attention_override', 'haystack', 'plant', 'split_model']
+__all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'text_ids',
+           'check_token_ids', 'prefill', 'kv_layers', 'cache_length', 'kv_bytes', 'stop_ids', 'greedy_tokens',
+           'greedy_decode', 'generate', 'AttentionOverride', 'route_attention', 'attention_override', 'haystack',
+           'plant', 'split_model']
 
 # %% ../nbs/04_llm.ipynb #c004
 SMOLLM2 = "smollm2-135m-instruct"
@@ -101,6 +102,20 @@ def encode(llm: LLM, text: str) -> torch.Tensor:
 def text_ids(tok, text: str) -> list[int]:
     "Token ids (a list) of raw `text` under tokenizer `tok`, no special tokens."
     return tok(text, add_special_tokens=False).input_ids
+
+def check_token_ids(ids, name: str = "ids", allow_empty: bool = False) -> torch.Tensor:
+    """`ids` (a list, a 1-D tensor, or a (1, L) batch of one) as a 1-D LongTensor of token ids; a ValueError naming
+    `name` for a batch of several rows, float or negative ids, or (unless `allow_empty`) an empty sequence."""
+    try: t = torch.as_tensor(ids)
+    except (TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{name} must be a sequence of token ids: {e}") from None
+    if t.ndim == 2 and t.shape[0] == 1: t = t[0]
+    if t.ndim != 1: raise ValueError(f"{name} must be one sequence of token ids, got shape {tuple(t.shape)}")
+    if t.numel() == 0:
+        if allow_empty: return t.long()
+        raise ValueError(f"{name} must not be empty")
+    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex(): raise ValueError(f"{name} must be integer token ids, got {t.dtype}")
+    if int(t.min()) < 0: raise ValueError(f"{name} holds negative token ids ({int(t.min())})")
+    return t.long()
 
 # %% ../nbs/04_llm.ipynb #c011
 @torch.no_grad()
