@@ -43,6 +43,7 @@ class KVPipeline:
     layout: dict | None = None
     max_new_tokens: int = 32
     batch_size: int = 32
+    query_aware: bool | None = None            # None: as the press (SnapKV: compress per question from the text)
 
     def __post_init__(self):
         if isinstance(self.model, LLM):
@@ -52,6 +53,9 @@ class KVPipeline:
         self.press = KVzipPress() if self.press is None else self.press
         if not isinstance(self.press, KVPress): raise ValueError(f"press must be a KVPress, got {type(self.press).__name__}")
         self.layout = self.layout or chat_layout(self.tokenizer)
+        if self.query_aware is None: self.query_aware = self.press.query_aware
+        if self.query_aware and not self.press.query_aware:
+            raise ValueError(f"query_aware=True needs a press that takes the question; {type(self.press).__name__} is query-agnostic")
         self.stop = stop_ids(self.tokenizer)
 
     def encode(self, document: str) -> tuple:
@@ -83,9 +87,7 @@ class KVPipeline:
         if isinstance(keep_ratios, (int, float)): keep_ratios = [keep_ratios]
         ratios = None if keep_ratios is None else [check_keep_ratio(r) for r in keep_ratios]
         if ratios is not None and not ratios: raise ValueError("keep_ratios must not be empty")
-        if self.press.query_aware:
-            if not isinstance(context, str):
-                raise ValueError(f"{type(self.press).__name__} is query-aware: it compresses per question, pass the document text")
+        if self.query_aware and isinstance(context, str):
             per_q = [self._replies(self.compress(context, question=q), [q], ratios or [self.press.keep_ratio]) for q in qs]
             res = {r: [d[r][0] for d in per_q] for r in per_q[0]}
         else:
