@@ -34,6 +34,7 @@ class _KVView(AttentionOverride):
         if keep is None: return None
         Hq, nq = query.shape[1], query.shape[2]
         Hkv, nk = key.shape[1], key.shape[2]
+        G = Hq // Hkv
         kp = keep.to(key.device)
         kp = kp if kp.dim() == 3 else kp[None]                 # (H_kv, n) shared, or (B, H_kv, n) one per row
         n_fed = nk - kp.shape[-1]                              # tokens fed after the cached context
@@ -43,10 +44,9 @@ class _KVView(AttentionOverride):
         else:
             i = torch.arange(nq, device=key.device)[:, None] + (n_fed - nq)
             fed = (torch.arange(n_fed, device=key.device)[None] <= i)[None, None]
-        ctx = kp.repeat_interleave(Hq // Hkv, 1)[:, :, None, :].expand(-1, -1, nq, -1)
+        ctx = kp.repeat_interleave(G, 1)[:, :, None, :].expand(-1, -1, nq, -1)
         B = max(ctx.shape[0], fed.shape[0])
         mask = torch.cat([ctx.expand(B, Hq, nq, -1), fed.expand(B, Hq, nq, -1)], -1)
-        G = Hq // Hkv
         out = F.scaled_dot_product_attention(query, repeat_kv(key, G), repeat_kv(value, G), attn_mask=mask, scale=scaling)
         return out.transpose(1, 2).contiguous()
 
