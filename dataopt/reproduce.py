@@ -8,7 +8,7 @@ import ast, csv, datetime, io, json, os, re, sys, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import (SCALES, DataoptError, check_choice, config_key, atomic_path, atomic_write_text,
-                          markdown_table, thesis_tables, thesis_figures, reported, sweep_stale_temps)
+                          markdown_table, thesis_tables, thesis_figures, reported, sweep_stale_temps, get_device)
 from .findings import FINDINGS, findings_rows, write_findings_csv, verdict_counts
 from .distributed import env_world, launch_command
 import dataopt
@@ -189,7 +189,6 @@ def _stamp_path(out_dir: Path, exp: Experiment) -> Path: return out_dir / f"{exp
 def _stamp_params(scale, seed, device, dry_run=False) -> dict:
     "What a stamp's key covers beside the code: the parameters and the precision 'auto' resolves to on this device."
     from dataopt.train import resolve_precision
-    from dataopt.core import get_device
     p = dict(scale=scale, seed=seed, device=device, dry_run=dry_run)
     prec = resolve_precision("auto", get_device(device))
     if prec != "fp32": p["precision"] = prec     # fp32 stays out of the key: stamps made before bf16 existed stay valid

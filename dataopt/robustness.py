@@ -8,6 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 from .core import check_choice, check_positive
+from .data import BatchLoader
 
 # %% auto #0
 __all__ = ['SEVERITY', 'FAMILIES', 'CORRUPTIONS', 'pgd_wrong', 'pgd_error', 'fgsm_error', 'gaussian_blur', 'corrupt',
@@ -27,7 +28,6 @@ def pgd_wrong(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float 
     attacked model gets wrong (the per-item outcomes of the findings ledger); `pgd_error` is its mean in per-cent."""
     check_positive("eps", eps, allow_zero=True); check_positive("step_size", step_size, allow_zero=True)
     if int(steps) < 1: raise ValueError(f"steps must be at least 1, got {steps}")
-    from dataopt.data import BatchLoader
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     loader = BatchLoader(ds, batch_size, train=False, device=dev)
     mean, std = _norm(ds, dev)

@@ -16,12 +16,15 @@ from .core import get_device, set_threads, seed_everything, check_choice, check_
 from .data import BatchLoader
 from .models import create_model
 from .distributed import init_distributed, check_consistent, all_reduce_sum, barrier, default_workers, per_rank_batch
+from .mixbase import BatchTransform
+from .mixers import mixup_for, NO_MIXUP, METHODS as MIXUP_METHODS
+from .data import load_cifar10
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'VANILLA', 'cpu_has_bf16', 'resolve_precision', 'autocast_context', 'TrainConfig', 'soft_cross_entropy',
-           'topk_correct', 'evaluate', 'apply_batch_transform', 'InputMixup', 'TrainResult', 'dataset_id', 'run_config',
-           'rng_states', 'restore_rng_states', 'make_scheduler', 'fit', 'load_epoch', 'vanilla_data', 'train_vanilla',
-           'bench_setup']
+__all__ = ['PRECISIONS', 'MIXUP_API', 'VANILLA', 'cpu_has_bf16', 'resolve_precision', 'autocast_context', 'TrainConfig',
+           'soft_cross_entropy', 'topk_correct', 'evaluate', 'apply_batch_transform', 'batch_transform_for',
+           'TrainResult', 'dataset_id', 'run_config', 'rng_states', 'restore_rng_states', 'make_scheduler', 'fit',
+           'load_epoch', 'vanilla_data', 'train_vanilla', 'bench_setup']
 
 # %% ../nbs/03_train.ipynb #c3prec1x
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -123,30 +126,35 @@ def evaluate(model, loader, device=None, precision: str = "auto") -> dict:
         n, loss, c1, c5 = all_reduce_sum(torch.tensor([n, loss, c1, c5], dtype=torch.float64)).tolist()
     return dict(loss=loss / n, top1=100 * c1 / n, top5=100 * c5 / n, top1_err=100 - 100 * c1 / n, top5_err=100 - 100 * c5 / n)
 
-# %% ../nbs/03_train.ipynb #154381d1
-def apply_batch_transform(transform, x, y, model, num_classes):
-    "Run `transform` on a batch; returns (inputs, soft or hard targets, extra loss or None)."
-    if transform is None: return x, y, None
-    out = transform(x, y, model=model) if getattr(transform, "needs_model", False) else transform(x, y)
-    if not isinstance(out, tuple) or len(out) not in (2, 3):
-        raise TypeError(f"a batch transform must return (x, targets) or (x, targets, extra_loss), got {type(out).__name__}")
-    xm, t = out[:2]
+# %% ../nbs/03_train.ipynb #9108bac4
+def apply_batch_transform(transform: BatchTransform | None, x, y, model, num_classes: int):
+    "Run `transform` on a batch: `(inputs, targets)`, integer targets turned one-hot (no transform: `(x, y)`)."
+    if transform is None: return x, y
+    out = transform(x, y, model=model)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"a batch transform must return (x, targets), got {type(out).__name__}")
+    xm, t = out
     if t.ndim == 1: t = F.one_hot(t.long(), num_classes).float()
-    return xm, t, (out[2] if len(out) == 3 else None)
+    return xm, t
 
-class InputMixup:
-    "Input mixup (Zhang et al. 2018) as a batch transform: x̃ = λx + (1-λ)x[π], λ ~ Beta(α, α) per batch."
-    needs_model = False
-    def __init__(self, alpha: float = 1.0, num_classes: int = 10, generator=None):
-        self.alpha, self.num_classes, self.g = check_positive("alpha", alpha), num_classes, generator
-    def __call__(self, x, y):
-        if len(x) < 2: raise ValueError("x must hold at least 2 samples to mix")
-        lam = float(torch.distributions.Beta(self.alpha, self.alpha).sample())
-        perm = torch.randperm(len(x), generator=self.g).to(x.device)
-        t = F.one_hot(y, self.num_classes).float()
-        return lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
+# %% ../nbs/03_train.ipynb #81febc26
+def batch_transform_for(cfg: TrainConfig, train_ds, model, given: BatchTransform | None = None):
+    "The run's transform: `mixup_for(cfg, ...)`, or `given` — a custom `BatchTransform` that `cfg.mixup` labels."
+    if given is None:
+        if cfg.mixup not in MIXUP_METHODS:
+            raise ValueError(f"cfg.mixup={cfg.mixup!r} is not a built-in method ({', '.join(MIXUP_METHODS)}): "
+                             "pass the transform it labels as batch_transform=")
+        return mixup_for(cfg, train_ds, model)
+    if cfg.mixup in MIXUP_METHODS:
+        raise ValueError(f"batch_transform was given, but cfg.mixup={cfg.mixup!r} names a built-in method that fit "
+                         "builds from the config: put its parameters in cfg.mixup_args and drop batch_transform, or "
+                         "label your own transform in cfg.mixup with a name that is not built in")
+    if not isinstance(given, BatchTransform):
+        raise ValueError("batch_transform must follow the BatchTransform protocol (dataopt.mixbase): `needs_model`, "
+                         f"`loss` and `__call__(x, y, *, model=None)`; got {type(given).__name__}")
+    return given
 
-# %% ../nbs/03_train.ipynb #457bd1be
+# %% ../nbs/03_train.ipynb #8bda98ef
 @dataclass
 class TrainResult:
     model: torch.nn.Module
@@ -159,6 +167,9 @@ class TrainResult:
     @property
     def final(self): return self.history[-1] if self.history else {}
 
+# %% ../nbs/03_train.ipynb #a9c545ab
+MIXUP_API = 1      # the version of the BatchTransform API a mixup run was trained under (in its cache key)
+
 def dataset_id(ds) -> dict:
     "What identifies a training set in a cache key: its name, size and a digest of its labels."
     y = np.asarray(getattr(ds, "targets", []))
@@ -167,13 +178,18 @@ def dataset_id(ds) -> dict:
 def run_config(cfg: TrainConfig, device="cpu") -> dict:
     """The config as it identifies a run (in its cache key and its checkpoints): `precision` resolved for `device`, and
     left out when fp32 — every run cached before the setting existed trained in fp32, so their keys stay valid, and
-    'auto' and 'fp32' runs that both train in fp32 are one cached run."""
+    'auto' and 'fp32' runs that both train in fp32 are one cached run; `mixup_api` marks runs of a mixup method."""
     d = asdict(cfg)
     p = resolve_precision(d.pop("precision"), device)
     if p != "fp32":
         d["precision"] = p
+    if d["mixup"] not in NO_MIXUP:
+        # mixup runs cached before the BatchTransform API drew their weights from torch's global generator (and
+        # Input mixup / CutMix were torchvision's): a new key, so such a cached run is not taken for one of these
+        d["mixup_api"] = MIXUP_API
     return d
 
+# %% ../nbs/03_train.ipynb #b4c76a18
 _GENERATORS = (torch.Generator, np.random.Generator, np.random.RandomState, random.Random)
 _OPAQUE = (torch.Tensor, torch.nn.Module, np.ndarray, type, types.ModuleType, types.FunctionType,
            str, bytes, int, float)
@@ -240,6 +256,7 @@ def restore_rng_states(st, transform=None):
         warnings.warn(f"the checkpoint holds no state for the batch transform's generators {missing}: "
                       "the resumed run draws different random numbers than an uninterrupted one would")
 
+# %% ../nbs/03_train.ipynb #18e4a959
 def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     "Per-step LR schedule: optional linear warm-up, then multistep / cosine / constant."
     total, warm = cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch
@@ -251,6 +268,7 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
         return 1.0
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
+# %% ../nbs/03_train.ipynb #87a533a6
 _SHARED = "DATAOPT_CACHE must be one folder every rank sees (a shared filesystem), and every rank must call fit with the same arguments"
 
 def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
@@ -267,14 +285,59 @@ def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
         raise DataoptError(f"checkpoint {path} does not fit a {cfg.model}: {str(e).splitlines()[0][:200]}") from None
     return state
 
-def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="auto", cache: bool = True,
-        progress: bool = True, threads: int | None = None, max_steps: int | None = None,
-        stop_after_epoch: int | None = None, tag: str = "", load_only: bool = False, keep_epochs=(),
-        sync_bn: bool | None = None) -> TrainResult:
+# %% ../nbs/03_train.ipynb #4f112f72
+def _optimizer(model, cfg: TrainConfig):
+    "SGD (Nesterov momentum) with weight decay on the weights, none on biases and normalisation parameters."
+    decay, no_decay = [], []
+    for p in model.parameters(): (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
+
+# %% ../nbs/03_train.ipynb #452842f0
+def _train_epoch(net, model, loader, opt, sched, transform, cfg: TrainConfig, dev, prec: str, bar,
+                 steps_left: int | None) -> tuple[dict, int]:
+    "One epoch over `bar` (the loader, maybe with a progress bar): the epoch's record and the steps taken."
+    t0, tot, n, correct, steps = time.perf_counter(), 0.0, 0, 0, 0
+    batch_loss = transform.loss if transform is not None else None
+    for x, y in bar:
+        if cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        # gradients are cleared before the transform: a method that back-propagates a clean loss for its
+        # saliency (Puzzle Mix with λ_clean > 0) leaves those parameter gradients in place to be reused
+        opt.zero_grad(set_to_none=True)
+        # the transform gets the module itself (Manifold mixup hooks `model.stages`); its own backward passes
+        # (Puzzle Mix's saliency) leave local gradients that DDP's backward below averages together with the rest
+        xm, t = apply_batch_transform(transform, x, y, model, cfg.num_classes)
+        with autocast_context(dev, prec):
+            out = net(xm)
+        out = out.float()            # the loss's softmax in fp32: bf16 logits would round the log-probabilities
+        loss = batch_loss(out, t) if batch_loss is not None else soft_cross_entropy(out, t)
+        loss.backward()
+        opt.step()
+        sched.step()
+        tot += float(loss.detach()) * len(y)
+        n += len(y)
+        out = out[:len(t)]
+        correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())   # mixed: the dominant label
+        if hasattr(bar, "set_postfix"): bar.set_postfix(loss=f"{tot / n:.3f}")
+        steps += 1
+        if steps_left is not None and steps >= steps_left: break
+    if getattr(loader, "world_size", 1) > 1:
+        tot, n, correct = all_reduce_sum(torch.tensor([tot, n, correct], dtype=torch.float64)).tolist()
+    dt = time.perf_counter() - t0
+    rec = dict(lr=opt.param_groups[0]["lr"], train_loss=tot / n, train_acc=100 * correct / n, seconds=dt,
+               images_per_s=n / dt)
+    return rec, steps
+
+# %% ../nbs/03_train.ipynb #619fec62
+def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTransform | None = None,
+        device="auto", cache: bool = True, progress: bool = True, threads: int | None = None,
+        max_steps: int | None = None, stop_after_epoch: int | None = None, tag: str = "",
+        load_only: bool = False, keep_epochs=(), sync_bn: bool | None = None) -> TrainResult:
     """Train `cfg.model` on `train_ds` (evaluating on `test_ds` each epoch), resuming or reusing a cached run.
-    `load_only` returns the cached model and raises `DataoptError` instead of training when there is none.
-    `keep_epochs` stores the weights after those epochs (1-based) beside the run, for `load_epoch` (temporal ensembles,
-    relation maps over training); a cached run lacking one of them is trained again.
+    The batch transform is built from `cfg.mixup` / `cfg.mixup_args`; `batch_transform` passes a custom one, which
+    `cfg.mixup` labels. `load_only` returns the cached model and raises `DataoptError` instead of training when there
+    is none. `keep_epochs` stores the weights after those epochs (1-based) beside the run, for `load_epoch` (temporal
+    ensembles, relation maps over training); a cached run lacking one of them is trained again.
 
     Under `torchrun` (WORLD_SIZE > 1) the same call trains with `DistributedDataParallel`: `cfg.batch_size` stays the
     global batch, each rank gets its slice of it (the world size must divide it), gradients are averaged, metrics are
@@ -282,14 +345,17 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     resumes from. `sync_bn` (default: on CUDA) synchronises BatchNorm statistics so N processes train exactly as one
     does; PyTorch has no CPU SyncBatchNorm, so on CPUs BatchNorm models see per-rank statistics. Batch transforms run
     per rank on its slice (a graph-cut worker pool per rank, with the cores shared out)."""
-    if len(train_ds) < cfg.batch_size: raise ValueError(f"batch_size={cfg.batch_size} exceeds the {len(train_ds)} training samples")
-    env = init_distributed(); ws, main = env.world_size, env.is_main
+    if len(train_ds) < cfg.batch_size:
+        raise ValueError(f"batch_size={cfg.batch_size} exceeds the {len(train_ds)} training samples")
+    env = init_distributed()
+    ws, main = env.world_size, env.is_main
     dev = get_device(device)
     if ws > 1:
         per_rank_batch(cfg.batch_size, ws)
         if dev.type == "cuda": dev = torch.device("cuda", torch.cuda.current_device())
         sync_bn = dev.type == "cuda" if sync_bn is None else sync_bn
-        if sync_bn and dev.type != "cuda": raise ValueError("sync_bn=True needs CUDA devices: PyTorch's SyncBatchNorm has no CPU kernel")
+        if sync_bn and dev.type != "cuda":
+            raise ValueError("sync_bn=True needs CUDA devices: PyTorch's SyncBatchNorm has no CPU kernel")
     progress = progress and main
     if dev.type == "cpu": set_threads(threads or (default_workers() if ws > 1 else None))
     prec = resolve_precision(cfg.precision, dev)   # before the key: the key says which precision trained the run
@@ -303,9 +369,13 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     model = create_model(cfg.model, cfg.num_classes, **cfg.model_args)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     model = model.to(dev)
+    # after the model (its `stages` choose Manifold mixup's layers) and from the config's seed alone: a transform's
+    # generator does not draw from the global state, so building it changes no other random number of the run
+    transform = batch_transform_for(cfg, train_ds, model, batch_transform)
     use_cache = cache and max_steps is None
     keep = sorted({int(e) for e in keep_epochs})
-    if keep and (keep[0] < 1 or keep[-1] > cfg.epochs): raise ValueError(f"keep_epochs={tuple(keep_epochs)} must lie in [1, {cfg.epochs}]")
+    if keep and (keep[0] < 1 or keep[-1] > cfg.epochs):
+        raise ValueError(f"keep_epochs={tuple(keep_epochs)} must lie in [1, {cfg.epochs}]")
     have_final = use_cache and final_p.exists()
     have_kept = all((ckdir / f"epoch{e}.pt").exists() for e in keep)
     check_consistent(f"which checkpoints exist in {ckdir}", (have_final, have_kept, use_cache and last_p.exists()), _SHARED)
@@ -316,22 +386,23 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
         if main: final_p.unlink(missing_ok=True)
         have_final = False
     if have_final:
-        state = _load_checkpoint(final_p, cfg, model, dev); model.eval()
+        state = _load_checkpoint(final_p, cfg, model, dev)
+        model.eval()
         return TrainResult(model, cfg, state["history"], key, True, final_p, prec)
     if load_only: raise DataoptError(f"no trained {cfg.model} cached for this config (looked for {final_p})")
 
-    loader = BatchLoader(train_ds, cfg.batch_size, train=True, augment=cfg.augment, device=dev, seed=cfg.seed, rank=env.rank, world_size=ws)
-    test_loader = BatchLoader(test_ds, 500, train=False, device=dev, rank=env.rank, world_size=ws) if test_ds is not None else None
-    decay, no_decay = [], []
-    for n_, p in model.named_parameters(): (no_decay if p.ndim <= 1 else decay).append(p)
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                          lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
+    loader = BatchLoader(train_ds, cfg.batch_size, train=True, augment=cfg.augment, device=dev, seed=cfg.seed,
+                         rank=env.rank, world_size=ws)
+    test_loader = None if test_ds is None else BatchLoader(test_ds, 500, train=False, device=dev, rank=env.rank,
+                                                           world_size=ws)
+    opt = _optimizer(model, cfg)
     sched = make_scheduler(opt, cfg, len(loader))
     history, start = [], 0
     if use_cache and last_p.exists():
         st = _load_checkpoint(last_p, cfg, model, dev)
-        opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
-        restore_rng_states(st["rng"], batch_transform)
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        restore_rng_states(st["rng"], transform)
         history, start = st["history"], st["epoch"] + 1
         if progress:
             at = f"at epoch {start + 1}/{cfg.epochs}" if start < cfg.epochs else f"after its last epoch {cfg.epochs}"
@@ -339,43 +410,22 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     net = model
     if ws > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        if sync_bn: net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)   # same parameters, BatchNorm layers swapped
+        if sync_bn: net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)   # same parameters, BN layers swapped
         net = DDP(net, device_ids=[dev.index] if dev.type == "cuda" else None)
 
     def save(obj, path):                 # rank 0 writes; the others wait so that no rank races ahead of a checkpoint
         if main: atomic_torch_save(obj, path)
         barrier()
 
-    step, batch_loss = 0, getattr(batch_transform, "loss", None)
+    step = 0
     for epoch in range(start, cfg.epochs):
-        net.train(); loader.set_epoch(epoch)
-        t0, tot, n, correct = time.perf_counter(), 0.0, 0, 0
+        net.train()
+        loader.set_epoch(epoch)
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
-        for x, y in bar:
-            if cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
-            # gradients are cleared before the transform: a method that back-propagates a clean loss for its
-            # saliency (Puzzle Mix with λ_clean > 0) leaves those parameter gradients in place to be reused
-            opt.zero_grad(set_to_none=True)
-            # the transform gets the module itself (Manifold mixup hooks `model.stages`); its own backward passes
-            # (Puzzle Mix's saliency) leave local gradients that DDP's backward below averages together with the rest
-            xm, t, extra = apply_batch_transform(batch_transform, x, y, model, cfg.num_classes)
-            with autocast_context(dev, prec):
-                out = net(xm)
-            out = out.float()            # the loss's softmax in fp32: bf16 logits would round the log-probabilities
-            # a transform with its own objective (AugMix's CE + JSD over extra views) supplies it
-            loss = batch_loss(out, t) if batch_loss else soft_cross_entropy(out, t)
-            if extra is not None: loss = loss + extra
-            loss.backward(); opt.step(); sched.step()
-            tot += float(loss.detach()) * len(y); n += len(y)
-            out = out[:len(t)]
-            correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())   # mixed: the dominant label
-            bar.set_postfix(loss=f"{tot / n:.3f}")
-            step += 1
-            if max_steps is not None and step >= max_steps: break
-        if ws > 1: tot, n, correct = all_reduce_sum(torch.tensor([tot, n, correct], dtype=torch.float64)).tolist()
-        dt = time.perf_counter() - t0
-        rec = dict(epoch=epoch + 1, lr=opt.param_groups[0]["lr"], train_loss=tot / n, train_acc=100 * correct / n,
-                   seconds=dt, images_per_s=n / dt)
+        rec, steps = _train_epoch(net, model, loader, opt, sched, transform, cfg, dev, prec, bar,
+                                  None if max_steps is None else max_steps - step)
+        step += steps
+        rec = dict(epoch=epoch + 1, **rec)
         if test_loader is not None:
             rec.update({f"test_{k}": v for k, v in evaluate(model, test_loader, dev, prec).items()})
         history.append(rec)
@@ -384,12 +434,13 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
             if test_loader is not None: msg += f", test top-1 {rec['test_top1']:.2f}%"
             print(msg, flush=True)
         if max_steps is not None and step >= max_steps: break
-        if use_cache and epoch + 1 in keep: save(dict(model=model.state_dict(), epoch=epoch + 1), ckdir / f"epoch{epoch + 1}.pt")
+        if use_cache and epoch + 1 in keep:
+            save(dict(model=model.state_dict(), epoch=epoch + 1), ckdir / f"epoch{epoch + 1}.pt")
         if use_cache:
             # every random state the run draws from, the batch transform's own generators included: a resumed
             # mixup run must mix the next batches exactly as the uninterrupted run does
             save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                      rng=rng_states(batch_transform), history=history, epoch=epoch,
+                      rng=rng_states(transform), history=history, epoch=epoch,
                       config=run_config(cfg, dev)), last_p)
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch:
             return TrainResult(_plain(model, cfg, sync_bn and ws > 1), cfg, history, key, False, last_p, prec)
@@ -404,6 +455,7 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, batch_transform=None, device="
     plain = _plain(model, cfg, sync_bn and ws > 1).eval()
     return TrainResult(plain, cfg, history, key, False, final_p if use_cache else None, prec)
 
+# %% ../nbs/03_train.ipynb #6469f762
 def _plain(model, cfg: TrainConfig, converted: bool):
     "`model` itself, or — when SyncBatchNorm layers were swapped in — a plain copy that also runs on one CPU process."
     if not converted: return model
@@ -428,7 +480,6 @@ VANILLA = {
 
 def vanilla_data(scale: str = "small"):
     "The CIFAR-10 train/test sets the vanilla classifier of `scale` uses (capped in size for smoke/small)."
-    from dataopt.data import load_cifar10
     spec = VANILLA[check_choice("scale", scale, tuple(VANILLA))]
     tr, te = load_cifar10("train", spec.get("source", "auto")), load_cifar10("test", spec.get("source", "auto"))
     if spec["n_train"] and len(tr) > spec["n_train"]: tr = tr.subset(np.arange(spec["n_train"]), f"{tr.name}, first {spec['n_train']}")
@@ -443,7 +494,6 @@ def train_vanilla(scale: str = "small", device="auto", progress=True, max_steps=
 def bench_setup(batch_size: int = 100, device="auto", threads: int | None = None):
     """What the mixup benchmarks share: `(device, x, y, model, trained)` — a CIFAR-10 test batch and the small-scale
     vanilla PreActResNet18 when it is cached (`trained=True`, realistic saliency), else a freshly initialised one."""
-    from dataopt.data import load_cifar10, BatchLoader
     dev = get_device(device)
     if dev.type == "cpu": set_threads(threads)
     torch.manual_seed(0)
