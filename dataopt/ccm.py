@@ -10,7 +10,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import check_choice, check_positive
-from .llm import AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, stop_ids, text_ids
+from dataopt.llm import (
+    AttentionOverride,
+    attention_override,
+    route_attention,
+    greedy_tokens,
+    kv_layers,
+    stop_ids,
+    text_ids,
+)
 from .llm import check_token_ids
 
 # %% auto #0
@@ -21,130 +29,203 @@ __all__ = ['MODES', 'MEMORYBANK_PROMPT', 'METHODS', 'CCMState', 'CondLoRALinear'
 # %% ../nbs/70_ccm.ipynb #66176493
 class CCMState:
     "What the current forward pass needs beyond token ids: the ⟨COMP⟩ mask for the adapters and the CCM attention layout."
-    def __init__(self): self.comp_mask = None; self.attn_mask = None; self.merge_weights = None
+
+    def __init__(self):
+        self.comp_mask = None
+        self.attn_mask = None
+        self.merge_weights = None
+
 
 class CondLoRALinear(nn.Module):
     "Conditional LoRA (Sec. 7.3.1, Fig. 7.4): `base(x) + m * B(A(dropout(x))) * alpha / r`, m = 1 at ⟨COMP⟩ tokens."
-    def __init__(self, base: nn.Linear, state: CCMState, r: int = 8, alpha: float = 16, dropout: float = 0.05, conditional: bool = True):
+
+    def __init__(
+        self,
+        base: nn.Linear,
+        state: CCMState,
+        r: int = 8,
+        alpha: float = 16,
+        dropout: float = 0.05,
+        conditional: bool = True,
+    ):
         super().__init__()
         check_positive("r", r)
         self.base, self.state, self.conditional, self.scaling = base, state, conditional, alpha / r
         self.lora_A = nn.Parameter(torch.empty(r, base.in_features, dtype=base.weight.dtype, device=base.weight.device))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, dtype=base.weight.dtype, device=base.weight.device))
+        self.lora_B = nn.Parameter(
+            torch.zeros(base.out_features, r, dtype=base.weight.dtype, device=base.weight.device)
+        )
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
         self.drop = nn.Dropout(dropout)
+
     def forward(self, x):
         y = self.base(x)
         m = self.state.comp_mask
-        if self.conditional and m is None: return y                    # no ⟨COMP⟩ in this pass: the plain model
+        if self.conditional and m is None:
+            return y  # no ⟨COMP⟩ in this pass: the plain model
         d = F.linear(F.linear(self.drop(x), self.lora_A), self.lora_B) * self.scaling
-        if self.conditional: d = d * m[..., None].to(d.device, d.dtype)   # the mask lives on the first device of a split model
+        if self.conditional:
+            d = d * m[..., None].to(d.device, d.dtype)  # the mask lives on the first device of a split model
         return y + d
 
 # %% ../nbs/70_ccm.ipynb #b5765768
 class _LayoutAttention(AttentionOverride):
     "CCM's attention (Fig. 7.3): the batch's layout mask, and merged memory slots (CCM-merge, Compressive) as extra keys."
-    def __init__(self, state): self.state = state
+
+    def __init__(self, state):
+        self.state = state
 
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
         from transformers.integrations.sdpa_attention import repeat_kv
+
         st = self.state
-        if st.attn_mask is None: return None                          # a plain pass (a session's answer): SDPA
-        if st.merge_weights is not None:                               # (B, M, L): averaged memory slots from ⟨COMP⟩ keys/values
+        if st.attn_mask is None:
+            return None  # a plain pass (a session's answer): SDPA
+        if st.merge_weights is not None:  # (B, M, L): averaged memory slots from ⟨COMP⟩ keys/values
             W = st.merge_weights.to(key.device, key.dtype)
             key = torch.cat([key, torch.einsum("bml,bhld->bhmd", W, key)], 2)
             value = torch.cat([value, torch.einsum("bml,bhld->bhmd", W, value)], 2)
         groups = getattr(module, "num_key_value_groups", 1)
         k, v = repeat_kv(key, groups), repeat_kv(value, groups)
-        out = F.scaled_dot_product_attention(query, k, v, attn_mask=st.attn_mask[:, None].to(query.device),
-                                             dropout_p=dropout if module.training else 0.0, scale=scaling)
+        out = F.scaled_dot_product_attention(
+            query,
+            k,
+            v,
+            attn_mask=st.attn_mask[:, None].to(query.device),
+            dropout_p=dropout if module.training else 0.0,
+            scale=scaling,
+        )
         return out.transpose(1, 2).contiguous()
 
 # %% ../nbs/70_ccm.ipynb #c1f702bc
 MODES = ("concat", "merge", "gist_online", "compressive")
 
+
 @dataclass
 class Layout:
-    ids: torch.Tensor          # (L,) token ids, -1 at ⟨COMP⟩ slots
-    comp: torch.Tensor         # (L,) bool
-    pos: torch.Tensor          # (L,) position ids
-    labels: torch.Tensor       # (L,) next-token targets (-100 where no loss)
-    mask: torch.Tensor         # (L, L + M) bool: query may attend key (M memory columns for merge)
-    merge_weights: torch.Tensor | None   # (M, L) for merge
-    answer_slice: slice        # positions whose logits predict the answer tokens
+    ids: torch.Tensor  # (L,) token ids, -1 at ⟨COMP⟩ slots
+    comp: torch.Tensor  # (L,) bool
+    pos: torch.Tensor  # (L,) position ids
+    labels: torch.Tensor  # (L,) next-token targets (-100 where no loss)
+    mask: torch.Tensor  # (L, L + M) bool: query may attend key (M memory columns for merge)
+    merge_weights: torch.Tensor | None  # (M, L) for merge
+    answer_slice: slice  # positions whose logits predict the answer tokens
 
-def build_layout(prefix: list, segments: list, query: list, answer: list, n_comp: int = 2, mode: str = "concat",
-                 positions: str = "absolute") -> Layout:
+
+def build_layout(
+    prefix: list,
+    segments: list,
+    query: list,
+    answer: list,
+    n_comp: int = 2,
+    mode: str = "concat",
+    positions: str = "absolute",
+) -> Layout:
     """One training sequence [prefix, c(1), ⟨C⟩×n, …, c(t), ⟨C⟩×n, I(t), O(t)] and its Fig. 7.3 (b) mask (Algorithm 6's x_i, y_i).
     `positions="absolute"`: tokens keep their place in the raw stream (⟨COMP⟩ does not advance it); `"compact"`: the
     positions a streaming KV cache reassigns from 0 (Sec. 7.4, Fig. 7.9) — c(j) follows the prefix and the n·(j−1)
     memory slots, its ⟨COMP⟩ take the next memory slots' positions, and I(t) follows all n·t slots."""
-    check_choice("mode", mode, MODES); check_positive("n_comp", n_comp); check_choice("positions", positions, ("absolute", "compact"))
-    if not segments: raise ValueError("segments must hold at least one context segment")
-    if any(len(s) == 0 for s in segments): raise ValueError("segments must not be empty (an empty turn has nothing to compress)")
-    if not answer: raise ValueError("answer must hold at least one token")
+    check_choice("mode", mode, MODES)
+    check_positive("n_comp", n_comp)
+    check_choice("positions", positions, ("absolute", "compact"))
+    if not segments:
+        raise ValueError("segments must hold at least one context segment")
+    if any(len(s) == 0 for s in segments):
+        raise ValueError("segments must not be empty (an empty turn has nothing to compress)")
+    if not answer:
+        raise ValueError("answer must hold at least one token")
     for name, part in (("prefix", prefix), ("query", query), ("answer", answer), *(("segments", s) for s in segments)):
-        check_token_ids(part, name, allow_empty=True)              # -1 marks ⟨COMP⟩ slots: a negative id would be one
-    if mode == "compressive" and positions != "absolute": raise ValueError("mode='compressive' keeps raw positions: positions must be 'absolute'")
+        check_token_ids(part, name, allow_empty=True)  # -1 marks ⟨COMP⟩ slots: a negative id would be one
+    if mode == "compressive" and positions != "absolute":
+        raise ValueError("mode='compressive' keeps raw positions: positions must be 'absolute'")
     ids, comp, pos, seg = list(prefix), [False] * len(prefix), list(range(len(prefix))), [0] * len(prefix)
-    p = len(prefix); k = 0 if mode == "compressive" else n_comp        # Compressive Transformer: no ⟨COMP⟩, pooled keys/values
+    p = len(prefix)
+    k = 0 if mode == "compressive" else n_comp  # Compressive Transformer: no ⟨COMP⟩, pooled keys/values
     for j, s in enumerate(segments, 1):
-        ids += list(s) + [-1] * k; comp += [False] * len(s) + [True] * k; seg += [j] * (len(s) + k)
+        ids += list(s) + [-1] * k
+        comp += [False] * len(s) + [True] * k
+        seg += [j] * (len(s) + k)
         if positions == "absolute":
             pos += list(range(p, p + len(s))) + list(range(p + len(s), p + len(s) + k))
-            p += len(s)                                         # ⟨COMP⟩ does not advance the position
+            p += len(s)  # ⟨COMP⟩ does not advance the position
         else:
             pos += list(range(p, p + len(s))) + list(range(p, p + n_comp))
-            p += n_comp                                         # the raw c(j) leaves the cache; its ⟨COMP⟩ slots stay
-    T = len(segments); q0 = len(ids)
+            p += n_comp  # the raw c(j) leaves the cache; its ⟨COMP⟩ slots stay
+    T = len(segments)
+    q0 = len(ids)
     qa = list(query) + list(answer)
-    ids += qa; comp += [False] * len(qa); pos += list(range(p, p + len(qa))); seg += [T + 1] * len(qa)
+    ids += qa
+    comp += [False] * len(qa)
+    pos += list(range(p, p + len(qa)))
+    seg += [T + 1] * len(qa)
     L = len(ids)
     ids_t, comp_t, seg_t = torch.tensor(ids), torch.tensor(comp), torch.tensor(seg)
-    labels = torch.full((L,), -100); a0 = q0 + len(query)
-    labels[a0 - 1:L - 1] = torch.tensor(answer)                 # logits at position i predict token i + 1
+    labels = torch.full((L,), -100)
+    a0 = q0 + len(query)
+    labels[a0 - 1 : L - 1] = torch.tensor(answer)  # logits at position i predict token i + 1
     iq, ik = torch.arange(L)[:, None], torch.arange(L)[None]
     sq, sk = seg_t[:, None], seg_t[None]
     own = (sq == sk) & (ik <= iq)
     pre = (sk == 0) & ((sq > 0) | (ik <= iq))
     if mode == "concat":
-        mask = own | pre | (comp_t[None] & (sk < sq) & (sk > 0)); W = None
-    elif mode == "gist_online":                                 # each c(j) compressed alone; only I(t), O(t) read every ⟨COMP⟩
-        mask = own | pre | (comp_t[None] & (sk > 0) & (sq == T + 1)); W = None
-    elif mode == "compressive":                                 # mean pooling [160]: c(j)'s keys/values in n runs, read by later segments
+        mask = own | pre | (comp_t[None] & (sk < sq) & (sk > 0))
+        W = None
+    elif mode == "gist_online":  # each c(j) compressed alone; only I(t), O(t) read every ⟨COMP⟩
+        mask = own | pre | (comp_t[None] & (sk > 0) & (sq == T + 1))
+        W = None
+    elif mode == "compressive":  # mean pooling [160]: c(j)'s keys/values in n runs, read by later segments
         W = torch.zeros(T * n_comp, L)
-        for j in range(T):                                      # T·n rows, a tiny loop over steps
+        for j in range(T):  # T·n rows, a tiny loop over steps
             for s_, g in enumerate(torch.tensor_split((seg_t == j + 1).nonzero().flatten(), n_comp)):
-                if len(g): W[j * n_comp + s_, g] = 1.0 / len(g)
+                if len(g):
+                    W[j * n_comp + s_, g] = 1.0 / len(g)
         mem_seg = torch.arange(1, T + 1).repeat_interleave(n_comp)
         mask = torch.cat([own | pre, (mem_seg[None] < sq) & (W.sum(1) > 0)[None]], 1)
     else:
-        slots = comp_t.nonzero().flatten().view(T, n_comp)      # ⟨COMP⟩ positions per segment
+        slots = comp_t.nonzero().flatten().view(T, n_comp)  # ⟨COMP⟩ positions per segment
         W = torch.zeros(T * n_comp, L)
-        for m in range(T):                                      # Mem(m+1) = mean of h(1..m+1): T·n_comp rows, a tiny loop over steps
-            for s_ in range(n_comp): W[m * n_comp + s_, slots[:m + 1, s_]] = 1.0 / (m + 1)
-        mem_seg = torch.arange(1, T + 1).repeat_interleave(n_comp)     # memory column m holds Mem(mem_seg)
-        see_mem = (mem_seg[None] == sq - 1)                    # segment j sees Mem(j-1); I/O (segment T+1) sees Mem(T)
-        mask = torch.cat([own | pre, see_mem], 1)             # other segments' ⟨COMP⟩ only through the memory columns
+        for m in range(T):  # Mem(m+1) = mean of h(1..m+1): T·n_comp rows, a tiny loop over steps
+            for s_ in range(n_comp):
+                W[m * n_comp + s_, slots[: m + 1, s_]] = 1.0 / (m + 1)
+        mem_seg = torch.arange(1, T + 1).repeat_interleave(n_comp)  # memory column m holds Mem(mem_seg)
+        see_mem = mem_seg[None] == sq - 1  # segment j sees Mem(j-1); I/O (segment T+1) sees Mem(T)
+        mask = torch.cat([own | pre, see_mem], 1)  # other segments' ⟨COMP⟩ only through the memory columns
     return Layout(ids_t, comp_t, torch.tensor(pos), labels, mask, W, slice(a0 - 1, L - 1))
 
 # %% ../nbs/70_ccm.ipynb #b51892b0
 def _hf_model(llm_or_model):
     return llm_or_model.model if hasattr(llm_or_model, "tokenizer") and hasattr(llm_or_model, "model") else llm_or_model
 
+
 class CCM(nn.Module):
     "Compressed context memory (Sec. 7.3.1) around a frozen causal LM: ⟨COMP⟩ embeddings + (conditional) LoRA."
-    def __init__(self, llm, n_comp: int = 2, mode: str = "concat", r: int = 8, alpha: float = 16, dropout: float = 0.05,
-                 conditional: bool = True, targets=("q_proj", "k_proj", "v_proj", "o_proj")):
+
+    def __init__(
+        self,
+        llm,
+        n_comp: int = 2,
+        mode: str = "concat",
+        r: int = 8,
+        alpha: float = 16,
+        dropout: float = 0.05,
+        conditional: bool = True,
+        targets=("q_proj", "k_proj", "v_proj", "o_proj"),
+    ):
         super().__init__()
-        check_choice("mode", mode, MODES); check_positive("n_comp", n_comp)
+        check_choice("mode", mode, MODES)
+        check_positive("n_comp", n_comp)
         if mode == "compressive" and conditional:
-            raise ValueError("mode='compressive' has no ⟨COMP⟩ tokens for a conditional adapter: pass conditional=False")
+            raise ValueError(
+                "mode='compressive' has no ⟨COMP⟩ tokens for a conditional adapter: pass conditional=False"
+            )
         model = _hf_model(llm)
         if any(isinstance(m, CondLoRALinear) for m in model.modules()):
-            raise ValueError("this model already carries CCM adapters: load a fresh copy (dataopt.llm.load_llm(..., cache=False))")
+            raise ValueError(
+                "this model already carries CCM adapters: load a fresh copy (dataopt.llm.load_llm(..., cache=False))"
+            )
         self.model, self.n_comp, self.mode, self.state = model, n_comp, mode, CCMState()
-        for p_ in model.parameters(): p_.requires_grad_(False)
+        for p_ in model.parameters():
+            p_.requires_grad_(False)
         emb = model.get_input_embeddings().weight
         self.comp_embed = nn.Parameter(emb.detach().mean(0, keepdim=True).repeat(n_comp, 1).clone())
         wrapped = 0
@@ -152,47 +233,67 @@ class CCM(nn.Module):
             for t in targets:
                 lin = getattr(mod, t, None)
                 if isinstance(lin, nn.Linear):
-                    setattr(mod, t, CondLoRALinear(lin, self.state, r, alpha, dropout, conditional)); wrapped += 1
-        if not wrapped: raise ValueError(f"no nn.Linear named {targets} in the model: cannot place the adapters")
+                    setattr(mod, t, CondLoRALinear(lin, self.state, r, alpha, dropout, conditional))
+                    wrapped += 1
+        if not wrapped:
+            raise ValueError(f"no nn.Linear named {targets} in the model: cannot place the adapters")
         self.adapters = nn.ModuleList(m for m in model.modules() if isinstance(m, CondLoRALinear))
         self._base_attn = model.config._attn_implementation
-        route_attention(model)                                  # dataopt.llm's one attention override point
+        route_attention(model)  # dataopt.llm's one attention override point
         self._attention = _LayoutAttention(self.state)
         self.window = getattr(model.config, "max_position_embeddings", None)
 
-    def trainable_parameters(self): return [self.comp_embed] + [p_ for a in self.adapters for p_ in (a.lora_A, a.lora_B)]
+    def trainable_parameters(self):
+        return [self.comp_embed] + [p_ for a in self.adapters for p_ in (a.lora_A, a.lora_B)]
 
     def _embed(self, ids, comp):
         e = self.model.get_input_embeddings()(ids.clamp(min=0))
-        slot = (comp.long().cumsum(-1) - 1) % self.n_comp                 # ⟨COMP⟩ slot index, cycling per segment
+        slot = (comp.long().cumsum(-1) - 1) % self.n_comp  # ⟨COMP⟩ slot index, cycling per segment
         return torch.where(comp[..., None], self.comp_embed[slot].to(e.dtype), e)
 
     def forward_layouts(self, layouts: list, answers_only: bool = False) -> tuple:
         """Logits (B, L, V) of a padded batch of `Layout`s in one pass with the Fig. 7.3 masks; also returns the labels.
         `answers_only`: logits (and labels) only at the positions where some layout has a target — the LM head over a
         49K vocabulary is a fifth of a small model's compute, and Eq. 7.4 reads a few answer tokens per sequence."""
-        if not layouts: raise ValueError("layouts must not be empty")
-        if any((l.merge_weights is None) != (self.mode not in ("merge", "compressive")) for l in layouts): raise ValueError(f"layouts were built for another mode than {self.mode!r}")
-        dev = self.comp_embed.device; B = len(layouts)
-        L = max(len(l.ids) for l in layouts); Mx = max(0 if l.merge_weights is None else len(l.merge_weights) for l in layouts)
+        if not layouts:
+            raise ValueError("layouts must not be empty")
+        if any((l.merge_weights is None) != (self.mode not in ("merge", "compressive")) for l in layouts):
+            raise ValueError(f"layouts were built for another mode than {self.mode!r}")
+        dev = self.comp_embed.device
+        B = len(layouts)
+        L = max(len(l.ids) for l in layouts)
+        Mx = max(0 if l.merge_weights is None else len(l.merge_weights) for l in layouts)
         if self.window and max(int(l.pos.max()) for l in layouts) >= self.window:
             raise ValueError(f"sequence positions reach the model's window of {self.window} tokens")
-        ids = torch.zeros(B, L, dtype=torch.long); comp = torch.zeros(B, L, dtype=torch.bool); pos = torch.zeros(B, L, dtype=torch.long)
-        labels = torch.full((B, L), -100); mask = torch.zeros(B, L, L + Mx, dtype=torch.bool); W = torch.zeros(B, Mx, L) if Mx else None
-        for b, l in enumerate(layouts):                                     # padding a batch: a loop over samples, not tokens
-            n = len(l.ids); ids[b, :n], comp[b, :n], pos[b, :n], labels[b, :n] = l.ids, l.comp, l.pos, l.labels
+        ids = torch.zeros(B, L, dtype=torch.long)
+        comp = torch.zeros(B, L, dtype=torch.bool)
+        pos = torch.zeros(B, L, dtype=torch.long)
+        labels = torch.full((B, L), -100)
+        mask = torch.zeros(B, L, L + Mx, dtype=torch.bool)
+        W = torch.zeros(B, Mx, L) if Mx else None
+        for b, l in enumerate(layouts):  # padding a batch: a loop over samples, not tokens
+            n = len(l.ids)
+            ids[b, :n], comp[b, :n], pos[b, :n], labels[b, :n] = l.ids, l.comp, l.pos, l.labels
             mask[b, :n, :n] = l.mask[:, :n]
-            if Mx: mask[b, :n, L:L + l.mask.shape[1] - n] = l.mask[:, n:]; W[b, :len(l.merge_weights), :n] = l.merge_weights
-            mask[b, n:, n:L] = torch.eye(L - n, dtype=torch.bool)           # padded queries attend to themselves only
+            if Mx:
+                mask[b, :n, L : L + l.mask.shape[1] - n] = l.mask[:, n:]
+                W[b, : len(l.merge_weights), :n] = l.merge_weights
+            mask[b, n:, n:L] = torch.eye(L - n, dtype=torch.bool)  # padded queries attend to themselves only
         self.state.comp_mask, self.state.attn_mask = comp.to(dev), mask.to(dev)
         self.state.merge_weights = W.to(dev) if W is not None else None
         keep = {}
         if answers_only:
             cols = (labels != -100).any(0).nonzero().flatten()
-            keep = dict(logits_to_keep=cols.to(dev)); labels = labels[:, cols]
+            keep = dict(logits_to_keep=cols.to(dev))
+            labels = labels[:, cols]
         try:
             with attention_override(self._attention):
-                out = self.model(inputs_embeds=self._embed(ids.to(dev), comp.to(dev)), position_ids=pos.to(dev), use_cache=False, **keep)
+                out = self.model(
+                    inputs_embeds=self._embed(ids.to(dev), comp.to(dev)),
+                    position_ids=pos.to(dev),
+                    use_cache=False,
+                    **keep,
+                )
         finally:
             self.state.comp_mask = self.state.attn_mask = self.state.merge_weights = None
         return out.logits, labels.to(dev)
@@ -207,45 +308,63 @@ class CCM(nn.Module):
         Sec. 7.4's protocol: the base model is first fine-tuned with full context (that model is the full-context upper
         bound), and the compression adapters are trained on top of it."""
         if any(a.conditional for a in self.adapters):
-            raise ValueError("merge folds default LoRA (conditional=False) only: a conditional adapter must stay conditional")
+            raise ValueError(
+                "merge folds default LoRA (conditional=False) only: a conditional adapter must stay conditional"
+            )
         with torch.no_grad():
             for mod in list(self.model.modules()):
                 for name, child in list(mod.named_children()):
                     if isinstance(child, CondLoRALinear):
                         child.base.weight += (child.lora_B @ child.lora_A).to(child.base.weight.dtype) * child.scaling
                         setattr(mod, name, child.base)
-        self.adapters = nn.ModuleList(); self.model.config._attn_implementation = self._base_attn
+        self.adapters = nn.ModuleList()
+        self.model.config._attn_implementation = self._base_attn
         return self.model
 
     def session(self, prefix=()) -> "CCMSession":
         "An online session (Eqs. 7.1–7.3) starting from the shared `prefix` token ids."
-        if self.mode == "compressive": return CompressiveSession(self.model, list(prefix), self.n_comp)
+        if self.mode == "compressive":
+            return CompressiveSession(self.model, list(prefix), self.n_comp)
         return CCMSession(self, list(prefix))
 
 # %% ../nbs/70_ccm.ipynb #40b9f2e4
 def _expand_cache(kv, batch: int):
     from transformers import DynamicCache
-    if kv is None: return None
+
+    if kv is None:
+        return None
     c = DynamicCache()
-    for i, (k, v) in enumerate(kv): c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
+    for i, (k, v) in enumerate(kv):
+        c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
     return c
+
 
 def _cat_kv(*parts):
     parts = [p_ for p_ in parts if p_ is not None]
-    if not parts: return None
-    return [(torch.cat([p_[i][0] for p_ in parts], 2), torch.cat([p_[i][1] for p_ in parts], 2)) for i in range(len(parts[0]))]
+    if not parts:
+        return None
+    return [
+        (torch.cat([p_[i][0] for p_ in parts], 2), torch.cat([p_[i][1] for p_ in parts], 2))
+        for i in range(len(parts[0]))
+    ]
 
-def _kv_len(kv): return 0 if kv is None else kv[0][0].shape[2]
+
+def _kv_len(kv):
+    return 0 if kv is None else kv[0][0].shape[2]
+
 
 class MemorySession:
     "Shared verbs of the memory sessions: subclasses set `model` (the HF model), `kv` (per-layer (k, v) or None) and `pos`."
+
     peak_kv = 0
+
     def _forward(self, ids, pos0, cache):
         dev = next(self.model.parameters()).device
         pos = torch.arange(pos0, pos0 + ids.shape[1], device=dev)[None].expand(ids.shape[0], -1)
         return self.model(input_ids=ids.to(dev), position_ids=pos, cache=cache, use_cache=cache is not None)
 
-    def kv_length(self) -> int: return _kv_len(self.kv)
+    def kv_length(self) -> int:
+        return _kv_len(self.kv)
 
     @torch.no_grad()
     def logits(self, ids) -> torch.Tensor:
@@ -257,13 +376,17 @@ class MemorySession:
     def score(self, query, options) -> tuple:
         "Log-likelihood of each option's tokens after `query` (token-id lists), and each option's length, in one batched pass."
         query = check_token_ids(query, "query").tolist()
-        if isinstance(options, (str, bytes)) or not len(options): raise ValueError("options must be non-empty token lists")
+        if isinstance(options, (str, bytes)) or not len(options):
+            raise ValueError("options must be non-empty token lists")
         options = [check_token_ids(o, "options").tolist() for o in options]
         B, L = len(options), len(query) + max(map(len, options))
-        ids = torch.zeros(B, L, dtype=torch.long); tgt = torch.zeros(B, L, dtype=torch.long); m = torch.zeros(B, L, dtype=torch.bool)
-        for b, o in enumerate(options):                                   # padding on the right: causal attention never reads it
-            ids[b, :len(query) + len(o)] = torch.tensor(query + o)
-            tgt[b, len(query) - 1:len(query) - 1 + len(o)] = torch.tensor(o); m[b, len(query) - 1:len(query) - 1 + len(o)] = True
+        ids = torch.zeros(B, L, dtype=torch.long)
+        tgt = torch.zeros(B, L, dtype=torch.long)
+        m = torch.zeros(B, L, dtype=torch.bool)
+        for b, o in enumerate(options):  # padding on the right: causal attention never reads it
+            ids[b, : len(query) + len(o)] = torch.tensor(query + o)
+            tgt[b, len(query) - 1 : len(query) - 1 + len(o)] = torch.tensor(o)
+            m[b, len(query) - 1 : len(query) - 1 + len(o)] = True
         logits = self._forward(ids, self.pos, _expand_cache(self.kv, B)).logits.float()
         lp = logits.log_softmax(-1).gather(2, tgt.to(logits.device)[..., None])[..., 0] * m.to(logits.device)
         return lp.sum(1).cpu(), m.sum(1)
@@ -272,15 +395,23 @@ class MemorySession:
     def generate(self, query, max_new_tokens: int = 16, stop_ids=()) -> list:
         "Greedy answer to `query` read against the memory; the memory is unchanged."
         from transformers import DynamicCache
+
         query = check_token_ids(query, "query").tolist()
         cache = _expand_cache(self.kv, 1) or DynamicCache()
         pos = torch.arange(self.pos, self.pos + len(query))[None]
-        return greedy_tokens(self.model, torch.tensor([query]), cache=cache, position_ids=pos, max_new_tokens=max_new_tokens,
-                             stop_ids=stop_ids)[0]
+        return greedy_tokens(
+            self.model,
+            torch.tensor([query]),
+            cache=cache,
+            position_ids=pos,
+            max_new_tokens=max_new_tokens,
+            stop_ids=stop_ids,
+        )[0]
 
 # %% ../nbs/70_ccm.ipynb #841523fd
 class CCMSession(MemorySession):
     "The memory Mem(t) of one identity (user, task, conversation) and the methods of Eqs. 7.1–7.3."
+
     def __init__(self, ccm: CCM, prefix: list):
         self.ccm, self.model, self.t, self.pos, self.mem = ccm, ccm.model, 0, len(prefix), None
         self.prefix_kv = None
@@ -290,8 +421,10 @@ class CCMSession(MemorySession):
 
     def _cache(self, kv_lists):
         from transformers import DynamicCache
+
         parts = [p_ for p_ in kv_lists if p_ is not None]
-        if not parts: return None
+        if not parts:
+            return None
         c = DynamicCache()
         for i in range(len(parts[0])):
             c.update(torch.cat([p_[i][0] for p_ in parts], 2), torch.cat([p_[i][1] for p_ in parts], 2), i)
@@ -299,32 +432,50 @@ class CCMSession(MemorySession):
 
     @torch.no_grad()
     def _run(self, ids, comp, pos0, cache):
-        m = self.ccm; dev = m.comp_embed.device
+        m = self.ccm
+        dev = m.comp_embed.device
         n = len(ids)
-        if m.window and pos0 + n > m.window: raise ValueError(f"the session passed the model's window of {m.window} positions")
+        if m.window and pos0 + n > m.window:
+            raise ValueError(f"the session passed the model's window of {m.window} positions")
         pos = torch.arange(pos0, pos0 + n, device=dev)[None]
-        if comp.any(): pos[0, comp.to(dev)] = torch.arange(pos0 + int((~comp).sum()), pos0 + int((~comp).sum()) + int(comp.sum()), device=dev)
+        if comp.any():
+            pos[0, comp.to(dev)] = torch.arange(
+                pos0 + int((~comp).sum()), pos0 + int((~comp).sum()) + int(comp.sum()), device=dev
+            )
         m.state.comp_mask = comp.to(dev)[None] if comp.any() else None
         try:
             from transformers import DynamicCache
+
             cache = cache if cache is not None else DynamicCache()
-            out = m.model(inputs_embeds=m._embed(ids.to(dev)[None], comp.to(dev)[None]), position_ids=pos, cache=cache, use_cache=True)
+            out = m.model(
+                inputs_embeds=m._embed(ids.to(dev)[None], comp.to(dev)[None]),
+                position_ids=pos,
+                cache=cache,
+                use_cache=True,
+            )
         finally:
             m.state.comp_mask = None
         return out.logits, cache
 
     def add(self, ids) -> "CCMSession":
         "Compress the context segment `ids` (a list or 1-D tensor of token ids) into the memory (Eqs. 7.1–7.2)."
-        if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to compress")
+        if len(ids) == 0:
+            raise ValueError("ids is an empty turn: nothing to compress")
         ids = check_token_ids(ids, "ids")
         n = self.ccm.n_comp
-        x = torch.cat([ids, torch.full((n,), -1)]); comp = torch.cat([torch.zeros(len(ids), dtype=torch.bool), torch.ones(n, dtype=torch.bool)])
+        x = torch.cat([ids, torch.full((n,), -1)])
+        comp = torch.cat([torch.zeros(len(ids), dtype=torch.bool), torch.ones(n, dtype=torch.bool)])
         self.peak_kv = self.kv_length() + len(x)
-        _, cache = self._run(x, comp, self.pos, self._cache([self.prefix_kv, self.mem if self.ccm.mode != "gist_online" else None]))
+        _, cache = self._run(
+            x, comp, self.pos, self._cache([self.prefix_kv, self.mem if self.ccm.mode != "gist_online" else None])
+        )
         h = [(k[:, :, -n:].clone(), v[:, :, -n:].clone()) for k, v in kv_layers(cache)]
-        self.t += 1; self.pos += len(ids)
-        if self.mem is None: self.mem = h
-        elif self.ccm.mode != "merge": self.mem = [(torch.cat([mk, hk], 2), torch.cat([mv, hv], 2)) for (mk, mv), (hk, hv) in zip(self.mem, h)]
+        self.t += 1
+        self.pos += len(ids)
+        if self.mem is None:
+            self.mem = h
+        elif self.ccm.mode != "merge":
+            self.mem = [(torch.cat([mk, hk], 2), torch.cat([mv, hv], 2)) for (mk, mv), (hk, hv) in zip(self.mem, h)]
         else:
             a = 1.0 / self.t
             self.mem = [((1 - a) * mk + a * hk, (1 - a) * mv + a * hv) for (mk, mv), (hk, hv) in zip(self.mem, h)]
@@ -333,52 +484,83 @@ class CCMSession(MemorySession):
     def logits(self, ids) -> torch.Tensor:
         "Logits (L, V) of the input `ids` read against [prefix; Mem(t)] (Eq. 7.3); the memory is unchanged."
         ids = check_token_ids(ids, "ids")
-        return self._run(ids, torch.zeros(len(ids), dtype=torch.bool), self.pos, self._cache([self.prefix_kv, self.mem]))[0][0]
+        return self._run(
+            ids, torch.zeros(len(ids), dtype=torch.bool), self.pos, self._cache([self.prefix_kv, self.mem])
+        )[0][0]
 
     def kv_length(self) -> int:
         "Key/value pairs held per layer: prefix + memory."
         return sum(0 if p_ is None else p_[0][0].shape[2] for p_ in (self.prefix_kv, self.mem))
 
     def kv_bytes(self) -> int:
-        return sum(t.numel() * t.element_size() for p_ in (self.prefix_kv, self.mem) if p_ is not None for kv in p_ for t in kv)
+        return sum(
+            t.numel() * t.element_size() for p_ in (self.prefix_kv, self.mem) if p_ is not None for kv in p_ for t in kv
+        )
 
     @property
-    def kv(self): return _cat_kv(self.prefix_kv, self.mem)
+    def kv(self):
+        return _cat_kv(self.prefix_kv, self.mem)
 
 # %% ../nbs/70_ccm.ipynb #eb165116
 def _bf16_ok(device) -> bool:
-    if device.type == "cuda": return torch.cuda.is_bf16_supported()
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except Exception: return False
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except Exception:
+            return False
     return False
 
-def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 3e-4, warmup: float = 0.03, seed: int = 0,
-              progress: bool = True, log_every: int = 10, amp: bool | None = None) -> list:
+
+def train_ccm(
+    ccm: CCM,
+    sample_fn,
+    steps: int,
+    batch_size: int = 4,
+    lr: float = 3e-4,
+    warmup: float = 0.03,
+    seed: int = 0,
+    progress: bool = True,
+    log_every: int = 10,
+    amp: bool | None = None,
+) -> list:
     """Algorithm 6: minimise Eq. 7.4 over batches of `Layout`s drawn by `sample_fn(random.Random)`.
     `amp`: bfloat16 autocast for the forward pass (weights and optimiser stay fp32); `None` turns it on where the
     device has native bf16 (a GPU with bf16, a CPU with AVX512-BF16/AMX — 2.2× faster per step on this machine's)."""
     import random, contextlib
     from tqdm.auto import tqdm
-    check_positive("steps", steps); check_positive("batch_size", batch_size)
+
+    check_positive("steps", steps)
+    check_positive("batch_size", batch_size)
     dev = ccm.comp_embed.device
     amp = _bf16_ok(dev) if amp is None else amp
     autocast = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
-    rng = random.Random(seed); torch.manual_seed(seed)
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
     params = ccm.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     w = max(1, int(warmup * steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / w if s < w else 0.5 * (1 + math.cos(math.pi * (s - w) / max(1, steps - w))))
-    ccm.model.train(); hist = []
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / w if s < w else 0.5 * (1 + math.cos(math.pi * (s - w) / max(1, steps - w)))
+    )
+    ccm.model.train()
+    hist = []
     bar = tqdm(range(steps), desc=f"CCM-{ccm.mode} training", disable=not progress)
     t0 = time.perf_counter()
     try:
         for s in bar:
             batch = [sample_fn(rng) for _ in range(batch_size)]
-            with autocast(): loss = ccm.loss(batch)
-            opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
+            with autocast():
+                loss = ccm.loss(batch)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
             if s % log_every == 0 or s == steps - 1:
-                hist.append(dict(step=s + 1, loss=float(loss.detach()), seconds=time.perf_counter() - t0)); bar.set_postfix(loss=f"{hist[-1]['loss']:.3f}")
+                hist.append(dict(step=s + 1, loss=float(loss.detach()), seconds=time.perf_counter() - t0))
+                bar.set_postfix(loss=f"{hist[-1]['loss']:.3f}")
     finally:
         ccm.model.eval()
     return hist
@@ -387,74 +569,120 @@ def train_ccm(ccm: CCM, sample_fn, steps: int, batch_size: int = 4, lr: float = 
 class _PlainSession(MemorySession):
     def __init__(self, model, prefix=()):
         self.model, self.kv, self.pos, self.t = _hf_model(model), None, 0, 0
-        if prefix: self.kv = self._encode(list(prefix))[0]; self.pos = len(prefix)
+        if prefix:
+            self.kv = self._encode(list(prefix))[0]
+            self.pos = len(prefix)
         self.peak_kv = self.kv_length()
+
     def _encode(self, ids):
         "Keys/values of `ids` appended after the memory: (all, new only)."
         from transformers import DynamicCache
+
         c = _expand_cache(self.kv, 1) or DynamicCache()
         self._forward(torch.tensor([ids]), self.pos, c)
         kv = [(k, v) for k, v in kv_layers(c)]
         n = len(ids)
         return kv, [(k[:, :, -n:], v[:, :, -n:]) for k, v in kv]
+
     def _check(self, ids):
-        if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to add")
+        if len(ids) == 0:
+            raise ValueError("ids is an empty turn: nothing to add")
         return check_token_ids(ids, "ids").tolist()
+
 
 class FullContextSession(_PlainSession):
     "Full context: every key/value of c(1..t) stays (Fig. 7.5 a)."
+
     def add(self, ids):
-        ids = self._check(ids); self.kv = self._encode(ids)[0]; self.pos += len(ids); self.t += 1
-        self.peak_kv = self.kv_length(); return self
+        ids = self._check(ids)
+        self.kv = self._encode(ids)[0]
+        self.pos += len(ids)
+        self.t += 1
+        self.peak_kv = self.kv_length()
+        return self
+
 
 class NoContextSession(_PlainSession):
     "No context: the model answers from the prefix alone."
-    def add(self, ids): self._check(ids); self.t += 1; return self
+
+    def add(self, ids):
+        self._check(ids)
+        self.t += 1
+        return self
+
 
 class CompressiveSession(_PlainSession):
     "Compressive-Transformer memory [160] with mean pooling: c(t)'s keys/values pooled into `n_comp` slots."
+
     def __init__(self, model, prefix=(), n_comp: int = 2):
-        check_positive("n_comp", n_comp); super().__init__(model, prefix); self.n_comp, self.prefix_len = n_comp, len(prefix)
+        check_positive("n_comp", n_comp)
+        super().__init__(model, prefix)
+        self.n_comp, self.prefix_len = n_comp, len(prefix)
+
     def add(self, ids):
         ids = self._check(ids)
         _, new = self._encode(ids)
         self.peak_kv = self.kv_length() + len(ids)
         n = min(self.n_comp, len(ids))
-        groups = torch.tensor_split(torch.arange(len(ids)), n)            # n nearly equal runs of consecutive positions
-        pooled = [(torch.stack([k[:, :, g].mean(2) for g in groups], 2), torch.stack([v[:, :, g].mean(2) for g in groups], 2)) for k, v in new]
-        self.kv = _cat_kv(self.kv, pooled); self.pos += len(ids); self.t += 1
+        groups = torch.tensor_split(torch.arange(len(ids)), n)  # n nearly equal runs of consecutive positions
+        pooled = [
+            (torch.stack([k[:, :, g].mean(2) for g in groups], 2), torch.stack([v[:, :, g].mean(2) for g in groups], 2))
+            for k, v in new
+        ]
+        self.kv = _cat_kv(self.kv, pooled)
+        self.pos += len(ids)
+        self.t += 1
         return self
+
 
 class GistFixedSession(MemorySession):
     "Gisting with a fixed context (Fig. 7.5 b): every step compresses the whole c(1..t) at once with the ⟨COMP⟩ adapter."
+
     def __init__(self, ccm, prefix=()):
-        if not isinstance(ccm, CCM): raise ValueError("GistFixedSession needs a CCM model (the Gisting adapter)")
+        if not isinstance(ccm, CCM):
+            raise ValueError("GistFixedSession needs a CCM model (the Gisting adapter)")
         self.ccm, self.prefix, self.context, self.t = ccm, list(prefix), [], 0
-        self.model = ccm.model; self._sess = ccm.session(self.prefix); self.peak_kv = self._sess.kv_length()
+        self.model = ccm.model
+        self._sess = ccm.session(self.prefix)
+        self.peak_kv = self._sess.kv_length()
+
     @property
-    def kv(self): return _cat_kv(self._sess.prefix_kv, self._sess.mem)
+    def kv(self):
+        return _cat_kv(self._sess.prefix_kv, self._sess.mem)
+
     @property
-    def pos(self): return self._sess.pos
+    def pos(self):
+        return self._sess.pos
+
     def add(self, ids):
-        if len(ids) == 0: raise ValueError("ids is an empty turn: nothing to add")
-        self.context += check_token_ids(ids, "ids").tolist(); self.t += 1
+        if len(ids) == 0:
+            raise ValueError("ids is an empty turn: nothing to add")
+        self.context += check_token_ids(ids, "ids").tolist()
+        self.t += 1
         self._sess = self.ccm.session(self.prefix).add(self.context)
         self.peak_kv = len(self.prefix) + len(self.context) + self.ccm.n_comp
         return self
 
+
 MEMORYBANK_PROMPT = "Summarize the key facts of this message in one short sentence, keeping every name, place, time and number.\n\n{turn}"
+
 
 class MemoryBankSession(_PlainSession):
     "MemoryBank [242]: the model summarises each turn in text; the memory is the summaries' keys/values."
+
     def __init__(self, model, tok, prefix=(), max_summary_tokens: int = 24, prompt: str = MEMORYBANK_PROMPT):
-        super().__init__(model, prefix); self.tok, self.max_summary_tokens, self.prompt, self.summaries = tok, max_summary_tokens, prompt, []
+        super().__init__(model, prefix)
+        self.tok, self.max_summary_tokens, self.prompt, self.summaries = tok, max_summary_tokens, prompt, []
         self.prefix_ids = list(prefix)
+
     def add(self, ids):
         ids = self._check(ids)
         turn = self.tok.decode(ids).strip()
         msg = self.prompt.format(turn=turn)
-        if getattr(self.tok, "chat_template", None):                    # an instruct model answers its own chat format
-            enc = self.tok.apply_chat_template([{"role": "user", "content": msg}], add_generation_prompt=True, tokenize=True)
+        if getattr(self.tok, "chat_template", None):  # an instruct model answers its own chat format
+            enc = self.tok.apply_chat_template(
+                [{"role": "user", "content": msg}], add_generation_prompt=True, tokenize=True
+            )
             p_ids = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
         else:
             p_ids = text_ids(self.tok, msg)
@@ -462,108 +690,173 @@ class MemoryBankSession(_PlainSession):
         self.summaries.append(self.tok.decode(summ).strip())
         memory_ids = self.prefix_ids + text_ids(self.tok, "Memory: " + " ".join(self.summaries) + "\n")
         self.kv, self.pos = None, 0
-        self.kv = self._encode(memory_ids)[0]; self.pos = len(memory_ids); self.t += 1
+        self.kv = self._encode(memory_ids)[0]
+        self.pos = len(memory_ids)
+        self.t += 1
         self.peak_kv = max(len(p_ids) + len(summ), self.kv_length())
         return self
 
 # %% ../nbs/70_ccm.ipynb #684d86e2
 METHODS = ("ccm", "full", "none", "compressive", "gist_fixed", "memorybank")
 
+
 def make_session(model, method: str, tok=None, prefix=(), n_comp: int = 2) -> MemorySession:
     "A fresh memory session of `method` (see `METHODS`) around `model` (a `CCM` for ccm / gist_fixed, else the base model)."
     check_choice("method", method, METHODS)
-    if method in ("ccm", "gist_fixed") and not isinstance(model, CCM): raise ValueError(f"method={method!r} needs a CCM model")
-    if method == "ccm": return model.session(prefix)
-    if method == "compressive" and isinstance(model, CCM) and model.mode == "compressive": return model.session(prefix)
-    if method == "gist_fixed": return GistFixedSession(model, prefix)
+    if method in ("ccm", "gist_fixed") and not isinstance(model, CCM):
+        raise ValueError(f"method={method!r} needs a CCM model")
+    if method == "ccm":
+        return model.session(prefix)
+    if method == "compressive" and isinstance(model, CCM) and model.mode == "compressive":
+        return model.session(prefix)
+    if method == "gist_fixed":
+        return GistFixedSession(model, prefix)
     if isinstance(model, CCM) and not all(a.conditional for a in model.adapters):
         raise ValueError(f"method={method!r} needs the base model: this CCM's default LoRA changes every token")
-    if method == "full": return FullContextSession(model, prefix)
-    if method == "none": return NoContextSession(model, prefix)
-    if method == "compressive": return CompressiveSession(model, prefix, n_comp)
-    if tok is None: raise ValueError("method='memorybank' needs the tokenizer `tok` (the model writes text summaries)")
+    if method == "full":
+        return FullContextSession(model, prefix)
+    if method == "none":
+        return NoContextSession(model, prefix)
+    if method == "compressive":
+        return CompressiveSession(model, prefix, n_comp)
+    if tok is None:
+        raise ValueError("method='memorybank' needs the tokenizer `tok` (the model writes text summaries)")
     return MemoryBankSession(model, tok, prefix)
-
 
 # %% ../nbs/70_ccm.ipynb #0b6e5658
 def _rotary(model):
     inner = getattr(model, "model", model)
     rot = getattr(inner, "rotary_emb", None)
-    if rot is None: raise ValueError("streaming needs a RoPE model exposing `model.rotary_emb` (LLaMA-style)")
+    if rot is None:
+        raise ValueError("streaming needs a RoPE model exposing `model.rotary_emb` (LLaMA-style)")
     return rot
+
 
 def _rerotate(kv, delta, rot):
     "Keys rotated by RoPE at position p moved to p + delta (per position); values unchanged."
     from transformers.models.llama.modeling_llama import rotate_half
-    if not bool(delta.any()): return kv
+
+    if not bool(delta.any()):
+        return kv
     k0 = kv[0][0]
-    cos, sin = rot(k0, delta.to(k0.device)[None])                    # (1, n, head_dim)
+    cos, sin = rot(k0, delta.to(k0.device)[None])  # (1, n, head_dim)
     cos, sin = cos[:, None].to(k0.dtype), sin[:, None].to(k0.dtype)
     return [(k * cos + rotate_half(k) * sin, v) for k, v in kv]
 
+
 @torch.no_grad()
-def stream_perplexity(model, ids, method: str = "ccm", kv_size: int = 160, sink: int = 1, ccm_size: int = 8, compress_len: int = 64,
-                      n_comp: int | None = None, block: int = 1, progress: bool = False) -> dict:
+def stream_perplexity(
+    model,
+    ids,
+    method: str = "ccm",
+    kv_size: int = 160,
+    sink: int = 1,
+    ccm_size: int = 8,
+    compress_len: int = 64,
+    n_comp: int | None = None,
+    block: int = 1,
+    progress: bool = False,
+) -> dict:
     """Next-token NLL of a token stream `ids` under a bounded KV cache (Fig. 7.8): `method` "ccm" (sink + CCM-concat
     memory + window, Fig. 7.9), "window" (StreamingLLM: sink + window, same cache size as CCM at every step) or "full"
     (every key/value, no bound). Returns per-token `nll` (the first token has none) and the cache layout per block."""
     from transformers import DynamicCache
     from tqdm.auto import tqdm
+
     check_choice("method", method, ("ccm", "window", "full"))
-    for name, v in (("kv_size", kv_size), ("compress_len", compress_len), ("block", block)): check_positive(name, v)
-    if sink < 0 or ccm_size < 0: raise ValueError("sink and ccm_size must be >= 0")
+    for name, v in (("kv_size", kv_size), ("compress_len", compress_len), ("block", block)):
+        check_positive(name, v)
+    if sink < 0 or ccm_size < 0:
+        raise ValueError("sink and ccm_size must be >= 0")
     ccm = model if isinstance(model, CCM) else None
-    if method == "ccm" and ccm is None: raise ValueError("method='ccm' needs a CCM model")
+    if method == "ccm" and ccm is None:
+        raise ValueError("method='ccm' needs a CCM model")
     n_comp = ccm.n_comp if ccm is not None else (n_comp or 2)
-    if method == "ccm" and ccm_size < n_comp: raise ValueError(f"ccm_size={ccm_size} holds less than one compression ({n_comp} slots)")
+    if method == "ccm" and ccm_size < n_comp:
+        raise ValueError(f"ccm_size={ccm_size} holds less than one compression ({n_comp} slots)")
     if sink + ccm_size + compress_len + block > kv_size:
-        raise ValueError(f"kv_size={kv_size} must exceed sink + ccm_size + compress_len + block = {sink + ccm_size + compress_len + block}")
+        raise ValueError(
+            f"kv_size={kv_size} must exceed sink + ccm_size + compress_len + block = {sink + ccm_size + compress_len + block}"
+        )
     hf = ccm.model if ccm is not None else _hf_model(model)
     ids = torch.as_tensor(ids, dtype=torch.long).flatten()
-    if len(ids) < 2: raise ValueError("ids must hold at least two tokens")
-    if method == "full" and getattr(hf.config, "max_position_embeddings", None) and len(ids) > hf.config.max_position_embeddings:
-        raise ValueError(f"a {len(ids)}-token stream passes the model's window of {hf.config.max_position_embeddings}: use 'window' or 'ccm'")
-    dev = next(hf.parameters()).device; rot = _rotary(hf)
+    if len(ids) < 2:
+        raise ValueError("ids must hold at least two tokens")
+    if (
+        method == "full"
+        and getattr(hf.config, "max_position_embeddings", None)
+        and len(ids) > hf.config.max_position_embeddings
+    ):
+        raise ValueError(
+            f"a {len(ids)}-token stream passes the model's window of {hf.config.max_position_embeddings}: use 'window' or 'ccm'"
+        )
+    dev = next(hf.parameters()).device
+    rot = _rotary(hf)
     kv, n_sink, n_mem, n_win, virtual_mem = None, 0, 0, 0, 0
-    nll = torch.zeros(len(ids)); layout = []; prev = None; compressions = 0
+    nll = torch.zeros(len(ids))
+    layout = []
+    prev = None
+    compressions = 0
+
     def forward(x_ids, pos0, kv_, comp=False):
         c = _expand_cache(kv_, 1) or DynamicCache()
         pos = torch.arange(pos0, pos0 + x_ids.shape[0], device=dev)[None]
         if comp:
             ccm.state.comp_mask = torch.ones(1, x_ids.shape[0], dtype=torch.bool, device=dev)
-            try: out = hf(inputs_embeds=ccm._embed(x_ids.to(dev)[None], ccm.state.comp_mask), position_ids=pos, cache=c, use_cache=True)
-            finally: ccm.state.comp_mask = None
+            try:
+                out = hf(
+                    inputs_embeds=ccm._embed(x_ids.to(dev)[None], ccm.state.comp_mask),
+                    position_ids=pos,
+                    cache=c,
+                    use_cache=True,
+                )
+            finally:
+                ccm.state.comp_mask = None
         else:
             out = hf(input_ids=x_ids.to(dev)[None], position_ids=pos, cache=c, use_cache=True)
         return out.logits[0], [(k, v) for k, v in kv_layers(c)]
+
     for s in tqdm(range(0, len(ids), block), disable=not progress, desc=f"stream {method}"):
-        x = ids[s:s + block]
-        while method != "full" and n_sink + n_mem + n_win + len(x) > kv_size:      # one compression (or eviction) step
-            old = n_sink + n_mem                                             # the oldest window tokens start here
+        x = ids[s : s + block]
+        while method != "full" and n_sink + n_mem + n_win + len(x) > kv_size:  # one compression (or eviction) step
+            old = n_sink + n_mem  # the oldest window tokens start here
             if method == "ccm":
-                drop = n_comp if n_mem + n_comp > ccm_size else 0             # CCM-concat emits its oldest slots when full
-                upto = [(k[:, :, :old + compress_len], v[:, :, :old + compress_len]) for k, v in kv]
+                drop = n_comp if n_mem + n_comp > ccm_size else 0  # CCM-concat emits its oldest slots when full
+                upto = [(k[:, :, : old + compress_len], v[:, :, : old + compress_len]) for k, v in kv]
                 # ⟨COMP⟩ sit at the positions of the memory slots they become (as `build_layout(positions="compact")` trains)
                 _, kv_c = forward(torch.full((n_comp,), -1), old - drop, upto, comp=True)
                 keep = torch.cat([torch.arange(n_sink), torch.arange(n_sink + drop, old)])
                 rest = torch.arange(old + compress_len, old + n_win)
-                kv = _cat_kv([(k[:, :, keep], v[:, :, keep]) for k, v in kv], [(k[:, :, -n_comp:], v[:, :, -n_comp:]) for k, v in kv_c],
-                             [(k[:, :, rest], v[:, :, rest]) for k, v in kv])
+                kv = _cat_kv(
+                    [(k[:, :, keep], v[:, :, keep]) for k, v in kv],
+                    [(k[:, :, -n_comp:], v[:, :, -n_comp:]) for k, v in kv_c],
+                    [(k[:, :, rest], v[:, :, rest]) for k, v in kv],
+                )
                 old_pos = torch.cat([keep, torch.arange(old - drop, old - drop + n_comp), rest])
-                n_mem += n_comp - drop; n_win -= compress_len; compressions += 1
+                n_mem += n_comp - drop
+                n_win -= compress_len
+                compressions += 1
             else:
-                added = n_comp if virtual_mem + n_comp <= ccm_size else 0     # CCM's net growth in this step
-                e = compress_len - added                                     # so the cache matches CCM's size after it
+                added = n_comp if virtual_mem + n_comp <= ccm_size else 0  # CCM's net growth in this step
+                e = compress_len - added  # so the cache matches CCM's size after it
                 old_pos = torch.cat([torch.arange(n_sink), torch.arange(n_sink + e, n_sink + n_win)])
-                kv = [(k[:, :, old_pos], v[:, :, old_pos]) for k, v in kv]; n_win -= e; virtual_mem += added; compressions += 1
-            kv = _rerotate(kv, torch.arange(len(old_pos)) - old_pos, rot)  # positions 0..n-1 inside the cache (StreamingLLM)
+                kv = [(k[:, :, old_pos], v[:, :, old_pos]) for k, v in kv]
+                n_win -= e
+                virtual_mem += added
+                compressions += 1
+            kv = _rerotate(
+                kv, torch.arange(len(old_pos)) - old_pos, rot
+            )  # positions 0..n-1 inside the cache (StreamingLLM)
         n0 = _kv_len(kv)
         logits, kv = forward(x, n0, kv)
         lp = logits.float().log_softmax(-1)
-        if prev is not None: nll[s] = -prev[x[0]]
-        if len(x) > 1: nll[s + 1:s + len(x)] = -lp[:-1].gather(1, x[1:, None].to(lp.device))[:, 0].cpu()
+        if prev is not None:
+            nll[s] = -prev[x[0]]
+        if len(x) > 1:
+            nll[s + 1 : s + len(x)] = -lp[:-1].gather(1, x[1:, None].to(lp.device))[:, 0].cpu()
         prev = lp[-1].cpu()
         new_sink = min(len(x), max(0, sink - n_sink)) if method != "full" else 0
-        n_sink += new_sink; n_win += len(x) - new_sink
+        n_sink += new_sink
+        n_win += len(x) - new_sink
         layout.append(dict(token=s + len(x), sink=n_sink, memory=n_mem, window=n_win, total=_kv_len(kv)))
     return dict(nll=nll[1:], layout=layout, compressions=compressions, method=method)

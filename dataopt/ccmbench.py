@@ -16,132 +16,308 @@ __all__ = ['PAPER_CONFIGS', 'PAPER_TRAINING', 'bench_ccm', 'dry_run_paper_config
 
 # %% ../nbs/72_ccmbench.ipynb #7dc29dcb
 @torch.no_grad()
-def bench_ccm(steps=(1, 2, 4, 8, 16), n_comp: int = 2, batch: int = 16, repeats: int = 3, kv_budget_mib: float = 256.0, device: str = "cpu") -> dict:
+def bench_ccm(
+    steps=(1, 2, 4, 8, 16),
+    n_comp: int = 2,
+    batch: int = 16,
+    repeats: int = 3,
+    kv_budget_mib: float = 256.0,
+    device: str = "cpu",
+) -> dict:
     "KV memory and per-turn latency of CCM-concat / CCM-merge ÷ full context, and batched throughput at the last step."
     import random
     from transformers import DynamicCache
-    llm = load_llm(SMOLLM2, device=device, cache=False); tok = llm.tokenizer
+
+    llm = load_llm(SMOLLM2, device=device, cache=False)
+    tok = llm.tokenizer
     smp = icl_sample(random.Random(0), T=max(steps), split="test")
-    segs = [text_ids(tok, s) for s in smp.segments]; q = text_ids(tok, smp.query) + text_ids(tok, smp.options[0])
+    segs = [text_ids(tok, s) for s in smp.segments]
+    q = text_ids(tok, smp.query) + text_ids(tok, smp.options[0])
     dev = next(llm.model.parameters()).device
-    ccms = {m: CCM(llm if m == "concat" else load_llm(SMOLLM2, device=device, cache=False), n_comp=n_comp, mode=m) for m in ("concat", "merge")}
+    ccms = {
+        m: CCM(llm if m == "concat" else load_llm(SMOLLM2, device=device, cache=False), n_comp=n_comp, mode=m)
+        for m in ("concat", "merge")
+    }
     res = {"full": {}, "concat": {}, "merge": {}}
+
     def timed(fn):
         best = float("inf")
         for _ in range(repeats):
-            t0 = time.perf_counter(); out = fn(); best = min(best, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            out = fn()
+            best = min(best, time.perf_counter() - t0)
         return best, out
+
     # full context: the cache keeps every c(j); a turn appends c(t) and reads the input against it
     import copy
-    hf0 = ccms["concat"].model; full_cache = DynamicCache(); ctx_len = 0
+
+    hf0 = ccms["concat"].model
+    full_cache = DynamicCache()
+    ctx_len = 0
     for t in range(1, max(steps) + 1):
         seg = segs[t - 1]
         if t in steps:
             best = float("inf")
             for _ in range(repeats):
-                c = copy.deepcopy(full_cache); ids = torch.tensor([seg + q], device=dev)
+                c = copy.deepcopy(full_cache)
+                ids = torch.tensor([seg + q], device=dev)
                 t0 = time.perf_counter()
-                hf0(input_ids=ids, position_ids=torch.arange(ctx_len, ctx_len + ids.shape[1], device=dev)[None], cache=c, use_cache=True)
+                hf0(
+                    input_ids=ids,
+                    position_ids=torch.arange(ctx_len, ctx_len + ids.shape[1], device=dev)[None],
+                    cache=c,
+                    use_cache=True,
+                )
                 best = min(best, time.perf_counter() - t0)
             res["full"][t] = dict(seconds=best, kv_length=ctx_len + len(seg) + len(q), kv_bytes=kv_bytes(c))
-        hf0(input_ids=torch.tensor([seg], device=dev), position_ids=torch.arange(ctx_len, ctx_len + len(seg), device=dev)[None], cache=full_cache, use_cache=True)
+        hf0(
+            input_ids=torch.tensor([seg], device=dev),
+            position_ids=torch.arange(ctx_len, ctx_len + len(seg), device=dev)[None],
+            cache=full_cache,
+            use_cache=True,
+        )
         ctx_len += len(seg)
     for m, cc in ccms.items():
         sess = cc.session()
         for t in range(1, max(steps) + 1):
-            if t not in steps: sess.add(segs[t - 1]); continue
+            if t not in steps:
+                sess.add(segs[t - 1])
+                continue
+
             def ccm_turn(s_=sess, seg=segs[t - 1]):
-                s2 = copy.copy(s_); s2.add(seg); s2.logits(q); return s2
+                s2 = copy.copy(s_)
+                s2.add(seg)
+                s2.logits(q)
+                return s2
+
             sec, s2 = timed(ccm_turn)
             peak = max(sess.kv_length() + len(segs[t - 1]) + n_comp, s2.kv_length() + len(q))
             per_pos = res["full"][t]["kv_bytes"] / res["full"][t]["kv_length"]
             res[m][t] = dict(seconds=sec, kv_length=peak, kv_bytes=int(peak * per_pos))
             sess.add(segs[t - 1])
         res[m]["session"] = sess
-    T = max(steps); out = {"steps": {}}
-    print(f"CCM benchmark: SmolLM2-135M on {dev}, <COMP> length {n_comp}, one ~{sum(map(len, segs)) // len(segs)}-token demonstration per step")
+    T = max(steps)
+    out = {"steps": {}}
+    print(
+        f"CCM benchmark: SmolLM2-135M on {dev}, <COMP> length {n_comp}, one ~{sum(map(len, segs)) // len(segs)}-token demonstration per step"
+    )
     for t in steps:
-        row = {m: dict(res[m][t], memory_ratio=res[m][t]["kv_bytes"] / res["full"][t]["kv_bytes"], latency_ratio=res[m][t]["seconds"] / res["full"][t]["seconds"]) for m in ("full", "concat", "merge")}
+        row = {
+            m: dict(
+                res[m][t],
+                memory_ratio=res[m][t]["kv_bytes"] / res["full"][t]["kv_bytes"],
+                latency_ratio=res[m][t]["seconds"] / res["full"][t]["seconds"],
+            )
+            for m in ("full", "concat", "merge")
+        }
         out["steps"][t] = row
-        print(f"  t={t:2d}: peak KV full {row['full']['kv_length']:4d} / concat {row['concat']['kv_length']:3d} / merge {row['merge']['kv_length']:3d} positions; "
-              f"memory ratio concat {row['concat']['memory_ratio']:.2f}, merge {row['merge']['memory_ratio']:.2f}; "
-              f"per-turn latency ratio concat {row['concat']['latency_ratio']:.2f}, merge {row['merge']['latency_ratio']:.2f}")
+        print(
+            f"  t={t:2d}: peak KV full {row['full']['kv_length']:4d} / concat {row['concat']['kv_length']:3d} / merge {row['merge']['kv_length']:3d} positions; "
+            f"memory ratio concat {row['concat']['memory_ratio']:.2f}, merge {row['merge']['memory_ratio']:.2f}; "
+            f"per-turn latency ratio concat {row['concat']['latency_ratio']:.2f}, merge {row['merge']['latency_ratio']:.2f}"
+        )
     # batched inference against each method's step-T context KV
     thr = {}
     for m in ("full", "concat", "merge"):
-        if m == "full": ctx_ids = [x for s in segs for x in s]; hf = ccms["concat"].model
-        else: ctx_ids = None; hf = ccms[m].model
+        if m == "full":
+            ctx_ids = [x for s in segs for x in s]
+            hf = ccms["concat"].model
+        else:
+            ctx_ids = None
+            hf = ccms[m].model
         sess = res[m]["session"] if m != "full" else None
+
         def build():
             c = DynamicCache()
-            if m == "full": hf(input_ids=torch.tensor([ctx_ids] * batch, device=dev), cache=c, use_cache=True)
+            if m == "full":
+                hf(input_ids=torch.tensor([ctx_ids] * batch, device=dev), cache=c, use_cache=True)
             else:
-                for i, (k, v) in enumerate(sess.mem): c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
+                for i, (k, v) in enumerate(sess.mem):
+                    c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
             return c
-        base_cache = build(); L0 = base_cache.get_seq_length()
-        ids = torch.tensor([q] * batch, device=dev); pos = torch.arange(sess.pos if sess else len(ctx_ids), (sess.pos if sess else len(ctx_ids)) + len(q), device=dev)[None].expand(batch, -1)
+
+        base_cache = build()
+        L0 = base_cache.get_seq_length()
+        ids = torch.tensor([q] * batch, device=dev)
+        pos = torch.arange(
+            sess.pos if sess else len(ctx_ids), (sess.pos if sess else len(ctx_ids)) + len(q), device=dev
+        )[None].expand(batch, -1)
+
         def answer():
-            c = copy.deepcopy(base_cache); hf(input_ids=ids, position_ids=pos, cache=c, use_cache=True)
+            c = copy.deepcopy(base_cache)
+            hf(input_ids=ids, position_ids=pos, cache=c, use_cache=True)
+
         sec, _ = timed(answer)
         per_sample = kv_bytes(base_cache) / batch
-        thr[m] = dict(samples_per_second=batch / sec, kv_bytes_per_sample=per_sample, max_batch_in_budget=int(kv_budget_mib * 2**20 // max(per_sample, 1)), context_kv_length=L0)
+        thr[m] = dict(
+            samples_per_second=batch / sec,
+            kv_bytes_per_sample=per_sample,
+            max_batch_in_budget=int(kv_budget_mib * 2**20 // max(per_sample, 1)),
+            context_kv_length=L0,
+        )
     for m, r in thr.items():
         r["throughput_ratio"] = r["samples_per_second"] / thr["full"]["samples_per_second"]
-        print(f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s ({r['throughput_ratio']:.2f}x full), "
-              f"context KV {r['context_kv_length']} positions = {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in {kv_budget_mib:.0f} MiB")
+        print(
+            f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s ({r['throughput_ratio']:.2f}x full), "
+            f"context KV {r['context_kv_length']} positions = {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in {kv_budget_mib:.0f} MiB"
+        )
     out["throughput"] = thr
     return out
 
 # %% ../nbs/72_ccmbench.ipynb #dce6f43e
 PAPER_CONFIGS = {
-    "metaicl": dict(model="huggyllama/llama-7b", family="llama", data="MetaICL high-to-low resource: 61 training / 26 unseen test tasks",
-                    n_comp=8, segment_tokens=50, time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=2000,
-                    artefacts=("figure 7.6", "figure 7.7 a", "table 7.1", "table 7.5", "table 7.6", "table 7.7")),
-    "lamp": dict(model="huggyllama/llama-7b", family="llama", data="LaMP (user profiles, ~50 tokens each)", n_comp=4, segment_tokens=50,
-                 time_steps=16, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 b",)),
-    "dailydialog": dict(model="huggyllama/llama-7b", family="llama", data="DailyDialog (HF hub: daily_dialog)", n_comp=2, segment_tokens=16,
-                        time_steps=12, modes=("concat", "merge", "gist_online", "compressive"), steps=1000, artefacts=("figure 7.7 c", "table 7.9", "table 7.10")),
-    "unified": dict(model="huggyllama/llama-7b", family="llama", data="RedPajama-V2 + LmSys-Chat + MetaICL + SODA (allenai/soda), 500k / 750k samples",
-                    n_comp=2, segment_tokens=64, time_steps=16, modes=("concat",), steps=4000, artefacts=("table 7.4",)),
-    "streaming": dict(model="huggyllama/llama-7b", family="llama", data="PG19 validation (deepmind/pg19), the 'unified' adapter", n_comp=2,
-                      segment_tokens=64, time_steps=4, modes=("concat",), steps=0, kv_size=160, ccm_size=8, compress_len=64, sink=1,
-                      artefacts=("figure 7.8", "figure 7.9")),
-    "mistral": dict(model="mistralai/Mistral-7B-v0.1", family="mistral", data="MetaICL (as 'metaicl')", n_comp=8, segment_tokens=50,
-                    time_steps=16, modes=("concat", "merge"), steps=2000, artefacts=("figure 7.7 (Mistral rows)",)),
-    "autocompressor": dict(model="princeton-nlp/AutoCompressor-2.7b-6k (OPT-2.7B)", family="opt", data="MetaICL test, 5 demonstration orders",
-                           artefacts=("table 7.8",), paper_only="needs the authors' OPT AutoCompressor / RMT checkpoints; not re-implemented"),
+    "metaicl": dict(
+        model="huggyllama/llama-7b",
+        family="llama",
+        data="MetaICL high-to-low resource: 61 training / 26 unseen test tasks",
+        n_comp=8,
+        segment_tokens=50,
+        time_steps=16,
+        modes=("concat", "merge", "gist_online", "compressive"),
+        steps=2000,
+        artefacts=("figure 7.6", "figure 7.7 a", "table 7.1", "table 7.5", "table 7.6", "table 7.7"),
+    ),
+    "lamp": dict(
+        model="huggyllama/llama-7b",
+        family="llama",
+        data="LaMP (user profiles, ~50 tokens each)",
+        n_comp=4,
+        segment_tokens=50,
+        time_steps=16,
+        modes=("concat", "merge", "gist_online", "compressive"),
+        steps=1000,
+        artefacts=("figure 7.7 b",),
+    ),
+    "dailydialog": dict(
+        model="huggyllama/llama-7b",
+        family="llama",
+        data="DailyDialog (HF hub: daily_dialog)",
+        n_comp=2,
+        segment_tokens=16,
+        time_steps=12,
+        modes=("concat", "merge", "gist_online", "compressive"),
+        steps=1000,
+        artefacts=("figure 7.7 c", "table 7.9", "table 7.10"),
+    ),
+    "unified": dict(
+        model="huggyllama/llama-7b",
+        family="llama",
+        data="RedPajama-V2 + LmSys-Chat + MetaICL + SODA (allenai/soda), 500k / 750k samples",
+        n_comp=2,
+        segment_tokens=64,
+        time_steps=16,
+        modes=("concat",),
+        steps=4000,
+        artefacts=("table 7.4",),
+    ),
+    "streaming": dict(
+        model="huggyllama/llama-7b",
+        family="llama",
+        data="PG19 validation (deepmind/pg19), the 'unified' adapter",
+        n_comp=2,
+        segment_tokens=64,
+        time_steps=4,
+        modes=("concat",),
+        steps=0,
+        kv_size=160,
+        ccm_size=8,
+        compress_len=64,
+        sink=1,
+        artefacts=("figure 7.8", "figure 7.9"),
+    ),
+    "mistral": dict(
+        model="mistralai/Mistral-7B-v0.1",
+        family="mistral",
+        data="MetaICL (as 'metaicl')",
+        n_comp=8,
+        segment_tokens=50,
+        time_steps=16,
+        modes=("concat", "merge"),
+        steps=2000,
+        artefacts=("figure 7.7 (Mistral rows)",),
+    ),
+    "autocompressor": dict(
+        model="princeton-nlp/AutoCompressor-2.7b-6k (OPT-2.7B)",
+        family="opt",
+        data="MetaICL test, 5 demonstration orders",
+        artefacts=("table 7.8",),
+        paper_only="needs the authors' OPT AutoCompressor / RMT checkpoints; not re-implemented",
+    ),
 }
 PAPER_TRAINING = dict(r=8, alpha=16, dropout=0.05, lr=3e-4, warmup=0.03, batch=128, max_tokens=1024)
+
 
 def dry_run_paper_config(name: str, device="cpu") -> dict:
     "Check a `PAPER_CONFIGS` entry end to end on a 2-layer model of its family with random tokens (one training step, one session)."
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]
-    if "paper_only" in pc: return dict(name=name, status="paper only", reason=pc["paper_only"])
+    if "paper_only" in pc:
+        return dict(name=name, status="paper only", reason=pc["paper_only"])
     from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+
     Cfg, Model = (MistralConfig, MistralForCausalLM) if pc["family"] == "mistral" else (LlamaConfig, LlamaForCausalLM)
     vocab = 32000
     torch.manual_seed(0)
     out = dict(name=name, model=pc["model"])
     for mode in pc["modes"]:
-        m = Model(Cfg(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                      max_position_embeddings=4096, attn_implementation="sdpa")).eval().to(device)
-        ccm = CCM(m, n_comp=pc["n_comp"], mode=mode, r=PAPER_TRAINING["r"], alpha=PAPER_TRAINING["alpha"], dropout=PAPER_TRAINING["dropout"],
-                  conditional=mode != "compressive").to(device)
+        m = (
+            Model(
+                Cfg(
+                    vocab_size=vocab,
+                    hidden_size=64,
+                    intermediate_size=128,
+                    num_hidden_layers=2,
+                    num_attention_heads=4,
+                    num_key_value_heads=2,
+                    max_position_embeddings=4096,
+                    attn_implementation="sdpa",
+                )
+            )
+            .eval()
+            .to(device)
+        )
+        ccm = CCM(
+            m,
+            n_comp=pc["n_comp"],
+            mode=mode,
+            r=PAPER_TRAINING["r"],
+            alpha=PAPER_TRAINING["alpha"],
+            dropout=PAPER_TRAINING["dropout"],
+            conditional=mode != "compressive",
+        ).to(device)
         L_seg, T = pc["segment_tokens"], pc["time_steps"]
+
         def sample(rng):
             t = rng.randint(1, T)
-            lay = build_layout([1], [[rng.randrange(3, vocab) for _ in range(L_seg)] for _ in range(t)], [rng.randrange(3, vocab) for _ in range(8)],
-                               [rng.randrange(3, vocab) for _ in range(4)], pc["n_comp"], mode)
-            if len(lay.ids) > PAPER_TRAINING["max_tokens"]: raise ValueError(f"{name}: a {len(lay.ids)}-token sample passes max_tokens")
+            lay = build_layout(
+                [1],
+                [[rng.randrange(3, vocab) for _ in range(L_seg)] for _ in range(t)],
+                [rng.randrange(3, vocab) for _ in range(8)],
+                [rng.randrange(3, vocab) for _ in range(4)],
+                pc["n_comp"],
+                mode,
+            )
+            if len(lay.ids) > PAPER_TRAINING["max_tokens"]:
+                raise ValueError(f"{name}: a {len(lay.ids)}-token sample passes max_tokens")
             return lay
+
         hist = train_ccm(ccm, sample, steps=1, batch_size=2, lr=PAPER_TRAINING["lr"], progress=False)
         sess = make_session(ccm, "compressive" if mode == "compressive" else "ccm", prefix=[1], n_comp=pc["n_comp"])
-        for _ in range(2): sess.add(torch.randint(3, vocab, (L_seg,)).tolist())
+        for _ in range(2):
+            sess.add(torch.randint(3, vocab, (L_seg,)).tolist())
         lp, _ = sess.score([5, 6], [[7], [8, 9]])
         out[mode] = dict(loss=hist[-1]["loss"], kv_length=sess.kv_length(), finite=bool(torch.isfinite(lp).all()))
         if name == "streaming":
-            r = stream_perplexity(ccm, torch.randint(3, vocab, (400,)), "ccm", kv_size=pc["kv_size"], sink=pc["sink"], ccm_size=pc["ccm_size"],
-                                  compress_len=pc["compress_len"], block=16)
-            out[mode]["stream_compressions"] = r["compressions"]; out[mode]["max_kv"] = max(l["total"] for l in r["layout"])
+            r = stream_perplexity(
+                ccm,
+                torch.randint(3, vocab, (400,)),
+                "ccm",
+                kv_size=pc["kv_size"],
+                sink=pc["sink"],
+                ccm_size=pc["ccm_size"],
+                compress_len=pc["compress_len"],
+                block=16,
+            )
+            out[mode]["stream_compressions"] = r["compressions"]
+            out[mode]["max_kv"] = max(l["total"] for l in r["layout"])
     return out

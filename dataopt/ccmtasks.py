@@ -33,14 +33,17 @@ TRAIN_CATEGORIES = ("animal", "fruit", "vehicle", "colour", "body", "tool")
 TEST_CATEGORIES = ("instrument", "weather", "job", "country")
 LABEL_WORDS = "alpha beta gamma delta north south east west zeta sun moon star river stone cloud".split()
 
+
 @dataclass
 class OnlineSample:
     "One identity's interaction: context segments c(1..T), then a query with answer options (the first `answer` is right)."
-    segments: list            # texts c(1), ..., c(T)
+
+    segments: list  # texts c(1), ..., c(T)
     query: str
-    options: list             # texts
-    answer: int               # index of the right option
+    options: list  # texts
+    answer: int  # index of the right option
     task: str = ""
+
 
 def icl_sample(rng, T: int = 16, split: str = "train", n_classes: int | None = None) -> OnlineSample:
     "An online in-context-learning sample: T demonstrations of a random word-sorting task, then a query word."
@@ -49,18 +52,47 @@ def icl_sample(rng, T: int = 16, split: str = "train", n_classes: int | None = N
     labels = rng.sample(LABEL_WORDS, len(cats))
     demos = []
     for _ in range(T):
-        c = rng.randrange(len(cats)); demos.append(f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel: {labels[c]}\n")
+        c = rng.randrange(len(cats))
+        demos.append(f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel: {labels[c]}\n")
     c = rng.randrange(len(cats))
-    return OnlineSample(demos, f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel:", [f" {l}" for l in labels], c, "+".join(cats))
+    return OnlineSample(
+        demos, f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel:", [f" {l}" for l in labels], c, "+".join(cats)
+    )
+
 
 ATTRIBUTES = {
-    "city": ("I live in {}.", "Which city should I look for concerts in?", "lisbon oslo cairo lima tokyo delhi rome boston".split()),
-    "sport": ("My favourite sport is {}.", "Which sport should I watch tonight?", "tennis rugby golf hockey cricket boxing rowing judo".split()),
-    "food": ("I really love {} food.", "Which cuisine should I order?", "thai greek indian mexican korean french turkish polish".split()),
-    "pet": ("I have a pet {} at home.", "Which pet food should I buy?", "cat dog parrot hamster rabbit turtle goldfish lizard".split()),
+    "city": (
+        "I live in {}.",
+        "Which city should I look for concerts in?",
+        "lisbon oslo cairo lima tokyo delhi rome boston".split(),
+    ),
+    "sport": (
+        "My favourite sport is {}.",
+        "Which sport should I watch tonight?",
+        "tennis rugby golf hockey cricket boxing rowing judo".split(),
+    ),
+    "food": (
+        "I really love {} food.",
+        "Which cuisine should I order?",
+        "thai greek indian mexican korean french turkish polish".split(),
+    ),
+    "pet": (
+        "I have a pet {} at home.",
+        "Which pet food should I buy?",
+        "cat dog parrot hamster rabbit turtle goldfish lizard".split(),
+    ),
 }
-SMALL_TALK = ["The weather was nice today.", "I had a long day at work.", "My sister called me this morning.", "I am reading a good book.",
-              "The train was late again.", "I went for a walk after lunch.", "We painted the kitchen last week.", "I need a new umbrella."]
+SMALL_TALK = [
+    "The weather was nice today.",
+    "I had a long day at work.",
+    "My sister called me this morning.",
+    "I am reading a good book.",
+    "The train was late again.",
+    "I went for a walk after lunch.",
+    "We painted the kitchen last week.",
+    "I need a new umbrella.",
+]
+
 
 def personal_sample(rng, T: int = 8) -> OnlineSample:
     "A personalisation sample: T turns revealing user facts between small talk; the query needs one fact."
@@ -68,40 +100,109 @@ def personal_sample(rng, T: int = 8) -> OnlineSample:
     vals = {a: rng.choice(ATTRIBUTES[a][2]) for a in attrs}
     turns = [ATTRIBUTES[a][0].format(vals[a]) for a in attrs] + rng.sample(SMALL_TALK, T - len(attrs))
     rng.shuffle(turns)
-    a = rng.choice(attrs); opts = ATTRIBUTES[a][2]
-    return OnlineSample([f"User: {t}\n" for t in turns], f"User: {ATTRIBUTES[a][1]}\nAssistant: I recommend", [f" {o}" for o in opts], opts.index(vals[a]), a)
+    a = rng.choice(attrs)
+    opts = ATTRIBUTES[a][2]
+    return OnlineSample(
+        [f"User: {t}\n" for t in turns],
+        f"User: {ATTRIBUTES[a][1]}\nAssistant: I recommend",
+        [f" {o}" for o in opts],
+        opts.index(vals[a]),
+        a,
+    )
 
 # %% ../nbs/71_ccmtasks.ipynb #184933fc
 def full_layout(prefix: list, segments: list, query: list, answer: list) -> Layout:
     "The raw sequence [prefix, c(1..t), I(t), O(t)] under a causal mask: what full-context fine-tuning (Sec. 7.4) trains on."
-    if not answer: raise ValueError("answer must hold at least one token")
+    if not answer:
+        raise ValueError("answer must hold at least one token")
     ids = list(prefix) + [x for s in segments for x in s] + list(query)
-    a0 = len(ids); ids += list(answer); L = len(ids)
-    labels = torch.full((L,), -100); labels[a0 - 1:L - 1] = torch.tensor(list(answer))
-    return Layout(torch.tensor(ids), torch.zeros(L, dtype=torch.bool), torch.arange(L), labels,
-                  torch.ones(L, L, dtype=torch.bool).tril(), None, slice(a0 - 1, L - 1))
+    a0 = len(ids)
+    ids += list(answer)
+    L = len(ids)
+    labels = torch.full((L,), -100)
+    labels[a0 - 1 : L - 1] = torch.tensor(list(answer))
+    return Layout(
+        torch.tensor(ids),
+        torch.zeros(L, dtype=torch.bool),
+        torch.arange(L),
+        labels,
+        torch.ones(L, L, dtype=torch.bool).tril(),
+        None,
+        slice(a0 - 1, L - 1),
+    )
+
 
 def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, prefix=()) -> Layout:
     "Algorithm 6's (x_i, y_i) for `sample` at time step `t`; `mode='full'` gives the raw full-context sequence instead."
-    if not 1 <= t <= len(sample.segments): raise ValueError(f"t must be in [1, {len(sample.segments)}], got {t}")
+    if not 1 <= t <= len(sample.segments):
+        raise ValueError(f"t must be in [1, {len(sample.segments)}], got {t}")
     if mode == "full":
-        return full_layout(list(prefix), [text_ids(tok, s) for s in sample.segments[:t]], text_ids(tok, sample.query), text_ids(tok, sample.options[sample.answer]))
-    return build_layout(list(prefix), [text_ids(tok, s) for s in sample.segments[:t]], text_ids(tok, sample.query),
-                        text_ids(tok, sample.options[sample.answer]), n_comp, mode)
+        return full_layout(
+            list(prefix),
+            [text_ids(tok, s) for s in sample.segments[:t]],
+            text_ids(tok, sample.query),
+            text_ids(tok, sample.options[sample.answer]),
+        )
+    return build_layout(
+        list(prefix),
+        [text_ids(tok, s) for s in sample.segments[:t]],
+        text_ids(tok, sample.query),
+        text_ids(tok, sample.options[sample.answer]),
+        n_comp,
+        mode,
+    )
 
 # %% ../nbs/71_ccmtasks.ipynb #f6567a85
 DIALOGUE_FACTS = [
-    ("I am meeting {name} at {time} tomorrow.", "Have a good meeting with {name}.", "When am I meeting {name}?", "You are meeting {name} at {time}."),
-    ("My flight to {city} leaves on {day}.", "Safe travels to {city}!", "When does my flight leave?", "Your flight to {city} leaves on {day}."),
-    ("I lost my {item} at the {place}.", "I hope you find your {item}.", "Where did I lose my {item}?", "You lost your {item} at the {place}."),
-    ("My brother {name} works as a {job}.", "That sounds like an interesting job.", "What does my brother do?", "Your brother {name} works as a {job}."),
-    ("I am cooking {dish} for dinner tonight.", "Enjoy your {dish}!", "What am I cooking tonight?", "You are cooking {dish} tonight."),
-    ("My new phone number ends in {digits}.", "Noted, thanks for the update.", "What does my new number end in?", "Your new number ends in {digits}."),
+    (
+        "I am meeting {name} at {time} tomorrow.",
+        "Have a good meeting with {name}.",
+        "When am I meeting {name}?",
+        "You are meeting {name} at {time}.",
+    ),
+    (
+        "My flight to {city} leaves on {day}.",
+        "Safe travels to {city}!",
+        "When does my flight leave?",
+        "Your flight to {city} leaves on {day}.",
+    ),
+    (
+        "I lost my {item} at the {place}.",
+        "I hope you find your {item}.",
+        "Where did I lose my {item}?",
+        "You lost your {item} at the {place}.",
+    ),
+    (
+        "My brother {name} works as a {job}.",
+        "That sounds like an interesting job.",
+        "What does my brother do?",
+        "Your brother {name} works as a {job}.",
+    ),
+    (
+        "I am cooking {dish} for dinner tonight.",
+        "Enjoy your {dish}!",
+        "What am I cooking tonight?",
+        "You are cooking {dish} tonight.",
+    ),
+    (
+        "My new phone number ends in {digits}.",
+        "Noted, thanks for the update.",
+        "What does my new number end in?",
+        "Your new number ends in {digits}.",
+    ),
 ]
-SLOTS = {"name": "anna omar lena yuki pablo mira theo sara ivan nora".split(), "time": "nine ten noon two four six eight".split(),
-         "city": "lisbon oslo cairo lima tokyo delhi rome boston".split(), "day": "monday tuesday friday saturday sunday".split(),
-         "item": "wallet keys scarf umbrella glasses notebook".split(), "place": "station library cinema gym market airport".split(),
-         "job": CATEGORIES["job"], "dish": "curry risotto tacos lasagna dumplings paella".split(), "digits": "17 42 58 63 91 26".split()}
+SLOTS = {
+    "name": "anna omar lena yuki pablo mira theo sara ivan nora".split(),
+    "time": "nine ten noon two four six eight".split(),
+    "city": "lisbon oslo cairo lima tokyo delhi rome boston".split(),
+    "day": "monday tuesday friday saturday sunday".split(),
+    "item": "wallet keys scarf umbrella glasses notebook".split(),
+    "place": "station library cinema gym market airport".split(),
+    "job": CATEGORIES["job"],
+    "dish": "curry risotto tacos lasagna dumplings paella".split(),
+    "digits": "17 42 58 63 91 26".split(),
+}
+
 
 def dialogue_sample(rng, T: int = 8) -> OnlineSample:
     "A dialogue: T user/assistant exchanges, each with its own fact (or small talk); the final reply recalls one fact."
@@ -111,74 +212,124 @@ def dialogue_sample(rng, T: int = 8) -> OnlineSample:
     for f in facts:
         v = {k: rng.choice(vals) for k, vals in SLOTS.items()}
         filled.append(tuple(x.format(**v) for x in f))
-    turns = [f"User: {f[0]}\nAssistant: {f[1]}\n" for f in filled] + [f"User: {t}\nAssistant: I see.\n" for t in rng.sample(SMALL_TALK, T - len(filled))]
+    turns = [f"User: {f[0]}\nAssistant: {f[1]}\n" for f in filled] + [
+        f"User: {t}\nAssistant: I see.\n" for t in rng.sample(SMALL_TALK, T - len(filled))
+    ]
     rng.shuffle(turns)
     q = rng.choice(filled)
     return OnlineSample(turns, f"User: {q[2]}\nAssistant:", [f" {q[3]}"], 0, "dialogue")
+
 
 def text_corpus(split: str = "train") -> str:
     "CPython's pydoc topics (ships with Python): topics sorted by name, every fifth held out for `split='test'`."
     check_choice("split", split, ("train", "test"))
     import pydoc_data.topics as t
+
     names = sorted(t.topics)
     keep = [n for i, n in enumerate(names) if (i % 5 == 4) == (split == "test")]
     return "\n\n".join(t.topics[n] for n in keep)
 
-def text_layout(rng, ids: list, n_comp: int, mode: str = "concat", sink: int = 1, chunk: int = 64, max_segments: int = 3,
-                window=(16, 64), answer_len: int = 32) -> Layout:
+
+def text_layout(
+    rng,
+    ids: list,
+    n_comp: int,
+    mode: str = "concat",
+    sink: int = 1,
+    chunk: int = 64,
+    max_segments: int = 3,
+    window=(16, 64),
+    answer_len: int = 32,
+) -> Layout:
     """A streaming-style training sequence from token `ids`: sink tokens, 1..max_segments compressed chunks, a raw window,
     the next tokens (compact positions); `mode='full'`: the same tokens raw, for full-context fine-tuning."""
-    t = rng.randint(1, max_segments); w = rng.randint(*window)
+    t = rng.randint(1, max_segments)
+    w = rng.randint(*window)
     need = sink + t * chunk + w + answer_len
-    if len(ids) < need: raise ValueError(f"ids holds {len(ids)} tokens; a text layout needs {need}")
+    if len(ids) < need:
+        raise ValueError(f"ids holds {len(ids)} tokens; a text layout needs {need}")
     a = rng.randrange(0, len(ids) - need + 1)
-    x = ids[a:a + need]
-    segs = [x[sink + i * chunk: sink + (i + 1) * chunk] for i in range(t)]
+    x = ids[a : a + need]
+    segs = [x[sink + i * chunk : sink + (i + 1) * chunk] for i in range(t)]
     q0 = sink + t * chunk
-    if mode == "full": return full_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:])
-    return build_layout(x[:sink], segs, x[q0:q0 + w], x[q0 + w:], n_comp, mode, positions="compact")
+    if mode == "full":
+        return full_layout(x[:sink], segs, x[q0 : q0 + w], x[q0 + w :])
+    return build_layout(x[:sink], segs, x[q0 : q0 + w], x[q0 + w :], n_comp, mode, positions="compact")
 
 # %% ../nbs/71_ccmtasks.ipynb #6502f61e
 def rouge_l(prediction: str, reference: str) -> float:
     "ROUGE-L F1 (longest common subsequence of lower-cased words), as Table 7.7 reports it."
     a, b = prediction.lower().split(), reference.lower().split()
-    if not a or not b: return 0.0
+    if not a or not b:
+        return 0.0
     row = [0] * (len(b) + 1)
-    for x in a:                                                        # an O(|a||b|) DP on a few words
+    for x in a:  # an O(|a||b|) DP on a few words
         prev = 0
         for j, y in enumerate(b, 1):
             prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
     lcs = row[-1]
-    if lcs == 0: return 0.0
+    if lcs == 0:
+        return 0.0
     p, r = lcs / len(a), lcs / len(b)
     return 2 * p * r / (p + r)
 
+
 @torch.no_grad()
-def evaluate_online(model, tok, samples: list, steps=(1, 2, 4, 8, 16), method: str = "ccm", prefix=(), n_comp: int = 2,
-                    generate_tokens: int = 0, generate_steps=None, progress: bool = False) -> dict:
+def evaluate_online(
+    model,
+    tok,
+    samples: list,
+    steps=(1, 2, 4, 8, 16),
+    method: str = "ccm",
+    prefix=(),
+    n_comp: int = 2,
+    generate_tokens: int = 0,
+    generate_steps=None,
+    progress: bool = False,
+) -> dict:
     """At each time step in `steps`: accuracy (%) by option log-likelihood, perplexity of the right answer, KV positions
     held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer at the
     steps in `generate_steps` (default: all of `steps`)."""
     from tqdm.auto import tqdm
+
     check_choice("method", method, METHODS)
-    if not samples: raise ValueError("samples must not be empty")
+    if not samples:
+        raise ValueError("samples must not be empty")
     steps = sorted(set(int(s) for s in steps))
-    if steps[0] < 1: raise ValueError(f"steps must be >= 1, got {steps[0]}")
-    acc = {t: [] for t in steps}; nll = {t: [0.0, 0] for t in steps}; kv = {t: [] for t in steps}; peak = {t: [] for t in steps}; rl = {t: [] for t in steps}
+    if steps[0] < 1:
+        raise ValueError(f"steps must be >= 1, got {steps[0]}")
+    acc = {t: [] for t in steps}
+    nll = {t: [0.0, 0] for t in steps}
+    kv = {t: [] for t in steps}
+    peak = {t: [] for t in steps}
+    rl = {t: [] for t in steps}
     stop = stop_ids(tok)
     for smp in tqdm(samples, disable=not progress, desc=f"evaluate {method}"):
-        q = text_ids(tok, smp.query); opts = [text_ids(tok, o) for o in smp.options]
+        q = text_ids(tok, smp.query)
+        opts = [text_ids(tok, o) for o in smp.options]
         segs = [text_ids(tok, s) for s in smp.segments]
         sess = make_session(model, method, tok, prefix, n_comp)
         for t in range(1, min(max(steps), len(segs)) + 1):
             sess.add(segs[t - 1])
-            if t not in steps: continue
+            if t not in steps:
+                continue
             lp, n_tok = sess.score(q, opts)
             acc[t].append(int(lp.argmax()) == smp.answer)
-            nll[t][0] -= float(lp[smp.answer]); nll[t][1] += int(n_tok[smp.answer])
-            kv[t].append(sess.kv_length()); peak[t].append(sess.peak_kv)
+            nll[t][0] -= float(lp[smp.answer])
+            nll[t][1] += int(n_tok[smp.answer])
+            kv[t].append(sess.kv_length())
+            peak[t].append(sess.peak_kv)
             if generate_tokens and (generate_steps is None or t in generate_steps):
                 rl[t].append(rouge_l(tok.decode(sess.generate(q, generate_tokens, stop)), smp.options[smp.answer]))
     mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
-    return {t: dict(accuracy=100 * mean(acc[t]), perplexity=math.exp(nll[t][0] / nll[t][1]) if nll[t][1] else float("nan"),
-                    kv_length=mean(kv[t]), peak_kv=mean(peak[t]), rouge_l=100 * mean(rl[t]) if rl[t] else None, n=len(acc[t])) for t in steps}
+    return {
+        t: dict(
+            accuracy=100 * mean(acc[t]),
+            perplexity=math.exp(nll[t][0] / nll[t][1]) if nll[t][1] else float("nan"),
+            kv_length=mean(kv[t]),
+            peak_kv=mean(peak[t]),
+            rouge_l=100 * mean(rl[t]) if rl[t] else None,
+            n=len(acc[t]),
+        )
+        for t in steps
+    }

@@ -15,40 +15,60 @@ from . import reproduce as rp
 __all__ = ['BENCHMARKS', 'BENCH_MODELS', 'bench_core', 'run_benchmark', 'main']
 
 # %% ../nbs/06_cli.ipynb #89e1083a
-BENCHMARKS = {"core": "dataopt.cli:bench_core", "puzzlemix": "dataopt.mixbench:bench_puzzlemix", "comixup": "dataopt.mixbench:bench_comixup",
-              "relation": "dataopt.relation:bench_relation", "condense": "dataopt.condense:bench_condense",
-              "ccm": "dataopt.ccmbench:bench_ccm", "kvzip": "dataopt.kvbench:bench_kvzip", "distributed": "dataopt.distributed:bench_distributed"}
+BENCHMARKS = {
+    "core": "dataopt.cli:bench_core",
+    "puzzlemix": "dataopt.mixbench:bench_puzzlemix",
+    "comixup": "dataopt.mixbench:bench_comixup",
+    "relation": "dataopt.relation:bench_relation",
+    "condense": "dataopt.condense:bench_condense",
+    "ccm": "dataopt.ccmbench:bench_ccm",
+    "kvzip": "dataopt.kvbench:bench_kvzip",
+    "distributed": "dataopt.distributed:bench_distributed",
+}
+
 
 def _time_per_call(fn, n: int, warmup: int = 1) -> float:
-    for _ in range(warmup): fn()
+    for _ in range(warmup):
+        fn()
     t0 = time.perf_counter()
-    for _ in range(n): fn()
+    for _ in range(n):
+        fn()
     return (time.perf_counter() - t0) / n
 
+
 # the chapter 3-6 networks: PreActResNet18 at the thesis's width 64 and at width 16, and chapter 6's ConvNet-3
-BENCH_MODELS = (("PreActResNet18, width 16", "preactresnet18", dict(width=16)),
-                ("PreActResNet18, width 64", "preactresnet18", {}),
-                ("ConvNet-3 (ch. 6)", "convnet3", {}))
+BENCH_MODELS = (
+    ("PreActResNet18, width 16", "preactresnet18", dict(width=16)),
+    ("PreActResNet18, width 64", "preactresnet18", {}),
+    ("ConvNet-3 (ch. 6)", "convnet3", {}),
+)
+
 
 def _train_step(name, kw, precision, x, y, dev):
     "One SGD step of a fresh `name` (channels-last, as `fit` trains) in `precision`, as a callable."
     from dataopt.models import create_model
     from dataopt.train import autocast_context, soft_cross_entropy
+
     torch.manual_seed(0)
     m = create_model(name, 10, **kw).to(dev).to(memory_format=torch.channels_last).train()
     opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+
     def step():
         opt.zero_grad(set_to_none=True)
         with autocast_context(dev, precision):
             out = m(x)
         soft_cross_entropy(out.float(), y).backward()
         opt.step()
-        if dev.type == "cuda": torch.cuda.synchronize()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+
     return step
+
 
 def _parity(dev, train: bool) -> dict:
     "Test top-1 of the small-scale vanilla PreActResNet18 trained in fp32 and in bf16 (same seed), from the cache."
     from dataopt.train import VANILLA, fit, vanilla_data
+
     try:
         tr, te = vanilla_data("small")
     except DataoptError as e:
@@ -59,15 +79,23 @@ def _parity(dev, train: bool) -> dict:
         try:
             out[p] = fit(cfg, tr, te, device=dev, progress=train, load_only=not train).final["test_top1"]
         except DataoptError:
-            out[p] = None                        # not cached, and training it was not asked for
+            out[p] = None  # not cached, and training it was not asked for
     return out
 
-def bench_core(batch_size: int = 128, steps: int = 3, device: str = "auto", threads: int | None = None,
-               models=BENCH_MODELS, train_parity: bool = False) -> dict:
+
+def bench_core(
+    batch_size: int = 128,
+    steps: int = 3,
+    device: str = "auto",
+    threads: int | None = None,
+    models=BENCH_MODELS,
+    train_parity: bool = False,
+) -> dict:
     """Training images/s of the chapter 3-6 networks in fp32 and under bf16 autocast (both channels-last), their steps
     timed alternately in one run, and the accuracy parity of the two precisions on the small-scale vanilla run (from
     the cache; `train_parity` trains the runs missing, 15 epochs each)."""
     from dataopt.train import cpu_has_bf16, resolve_precision
+
     dev = get_device(device)
     n_threads = set_threads(threads) if dev.type == "cpu" else None
     x = torch.randn(batch_size, 3, 32, 32, device=dev).contiguous(memory_format=torch.channels_last)
@@ -75,77 +103,115 @@ def bench_core(batch_size: int = 128, steps: int = 3, device: str = "auto", thre
     native = cpu_has_bf16() if dev.type == "cpu" else resolve_precision("auto", dev) == "bf16"
     res = dict(device=str(dev), native_bf16=native, auto=resolve_precision("auto", dev), models={})
     threads_note = f", {n_threads} threads" if n_threads else ""
-    print(f"batch {batch_size} at 32x32, {dev}{threads_note}, {steps} timed steps each, alternating; "
-          f"native bf16: {'yes' if native else 'no'} (precision 'auto' = {res['auto']})")
+    print(
+        f"batch {batch_size} at 32x32, {dev}{threads_note}, {steps} timed steps each, alternating; "
+        f"native bf16: {'yes' if native else 'no'} (precision 'auto' = {res['auto']})"
+    )
     for label, name, kw in models:
         fns = {p: _train_step(name, kw, p, x, y, dev) for p in ("fp32", "bf16")}
-        for fn in fns.values(): fn()             # warm-up: first-call allocations and kernel selection
+        for fn in fns.values():
+            fn()  # warm-up: first-call allocations and kernel selection
         times = {p: [] for p in fns}
-        for _ in range(steps):                   # alternate, so a load change on a shared machine hits both alike
+        for _ in range(steps):  # alternate, so a load change on a shared machine hits both alike
             for p, fn in fns.items():
                 t0 = time.perf_counter()
                 fn()
                 times[p].append(time.perf_counter() - t0)
         t = {p: statistics.median(v) for p, v in times.items()}
-        r = dict(fp32_images_per_s=batch_size / t["fp32"], bf16_images_per_s=batch_size / t["bf16"],
-                 bf16_speedup=t["fp32"] / t["bf16"])
+        r = dict(
+            fp32_images_per_s=batch_size / t["fp32"],
+            bf16_images_per_s=batch_size / t["bf16"],
+            bf16_speedup=t["fp32"] / t["bf16"],
+        )
         res["models"][label] = r
-        print(f"  {label:26s} fp32 {r['fp32_images_per_s']:8.1f} img/s   bf16 {r['bf16_images_per_s']:8.1f} img/s   "
-              f"bf16 / fp32 {r['bf16_speedup']:.2f}x")
+        print(
+            f"  {label:26s} fp32 {r['fp32_images_per_s']:8.1f} img/s   bf16 {r['bf16_images_per_s']:8.1f} img/s   "
+            f"bf16 / fp32 {r['bf16_speedup']:.2f}x"
+        )
     par = res["parity"] = _parity(dev, train_parity)
     if par.get("fp32") is not None and par.get("bf16") is not None:
-        print(f"  parity, vanilla PreActResNet18 small run (15 epochs, 5,170 images, seed 0): "
-              f"test top-1 fp32 {par['fp32']:.2f}%, bf16 {par['bf16']:.2f}% "
-              f"(difference {par['bf16'] - par['fp32']:+.2f} points)")
+        print(
+            f"  parity, vanilla PreActResNet18 small run (15 epochs, 5,170 images, seed 0): "
+            f"test top-1 fp32 {par['fp32']:.2f}%, bf16 {par['bf16']:.2f}% "
+            f"(difference {par['bf16'] - par['fp32']:+.2f} points)"
+        )
     else:
         have = ", ".join(f"{p} {v:.2f}%" for p, v in par.items() if p in ("fp32", "bf16") and v is not None)
         lack = [p for p in ("fp32", "bf16") if par.get(p) is None]
         have_note = f" ({have})" if have else ""
         why_note = f": {par['why']}" if "why" in par else ""
-        print(f"  parity: the small-scale vanilla run is not cached in {'/'.join(lack)}{have_note}{why_note}; "
-              "`dataopt bench core --train-parity` trains it (15 epochs each)")
+        print(
+            f"  parity: the small-scale vanilla run is not cached in {'/'.join(lack)}{have_note}{why_note}; "
+            "`dataopt bench core --train-parity` trains it (15 epochs each)"
+        )
     return res
-
 
 # %% ../nbs/06_cli.ipynb #c006
 def run_benchmark(name: str, **kw):
     "Run benchmark `name` from `BENCHMARKS`."
-    if name not in BENCHMARKS: raise DataoptError(f"unknown benchmark {name!r}: choose from {', '.join(BENCHMARKS)}")
+    if name not in BENCHMARKS:
+        raise DataoptError(f"unknown benchmark {name!r}: choose from {', '.join(BENCHMARKS)}")
     mod, fn = BENCHMARKS[name].split(":")
     return getattr(importlib.import_module(mod), fn)(**kw)
 
 # %% ../nbs/06_cli.ipynb #18265d4e
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # one line, no usage dump, exit 2
+    def error(self, message):  # one line, no usage dump, exit 2
         raise DataoptError(message)
 
+
 def _parser():
-    p = _Parser(prog="dataopt", description="Reproduce 'Data Optimization for Efficient Deep Learning' (J.-H. Kim, SNU 2025).")
+    p = _Parser(
+        prog="dataopt", description="Reproduce 'Data Optimization for Efficient Deep Learning' (J.-H. Kim, SNU 2025)."
+    )
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
-    r = sub.add_parser("reproduce", help="run the experiment notebooks through papermill and write figures/ and figures/REPORT.md")
-    r.add_argument("--scale", default="small", help="smoke (CI, minutes), small (default: real data, 2-core CPU), paper (the thesis's settings, GPU)")
+    r = sub.add_parser(
+        "reproduce", help="run the experiment notebooks through papermill and write figures/ and figures/REPORT.md"
+    )
+    r.add_argument(
+        "--scale",
+        default="small",
+        help="smoke (CI, minutes), small (default: real data, 2-core CPU), paper (the thesis's settings, GPU)",
+    )
     r.add_argument("--chapters", nargs="+", metavar="CH", help="chapters to run: core, 3..8 (default: all)")
-    r.add_argument("--out", default=None, help="output folder (default: figures; build/smoke-figures for --scale smoke)")
+    r.add_argument(
+        "--out", default=None, help="output folder (default: figures; build/smoke-figures for --scale smoke)"
+    )
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
-    r.add_argument("--force", action="store_true", help="rerun notebooks even when finished for these parameters and code")
-    r.add_argument("--dry-run", action="store_true", help="check each config end to end with one training step; write nothing")
+    r.add_argument(
+        "--force", action="store_true", help="rerun notebooks even when finished for these parameters and code"
+    )
+    r.add_argument(
+        "--dry-run", action="store_true", help="check each config end to end with one training step; write nothing"
+    )
     r.add_argument("--list", action="store_true", help="list every thesis table and figure with its status, and exit")
     r.add_argument("--nbs", default=None, help="the notebooks folder (default: found from the checkout)")
     r.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
-    r.add_argument("--launch", action="store_true", help="print the command that runs each selected chapter on --gpus GPUs (x --nodes), and exit")
+    r.add_argument(
+        "--launch",
+        action="store_true",
+        help="print the command that runs each selected chapter on --gpus GPUs (x --nodes), and exit",
+    )
     r.add_argument("--gpus", type=int, default=8, help="GPUs per node for --launch (default 8)")
     r.add_argument("--nodes", type=int, default=1, help="nodes for --launch (default 1)")
-    r.add_argument("--device-map", default=None, metavar="MAP",
-                   help="spread each LLM over the visible GPUs: 'auto', 'balanced', ... (Hugging Face accelerate; chapters 7-8)")
+    r.add_argument(
+        "--device-map",
+        default=None,
+        metavar="MAP",
+        help="spread each LLM over the visible GPUs: 'auto', 'balanced', ... (Hugging Face accelerate; chapters 7-8)",
+    )
     rep = sub.add_parser("report", help="rewrite REPORT.md from the outputs present")
     rep.add_argument("--out", default="figures")
     b = sub.add_parser("bench", help="run a benchmark (prints ratios measured in one run)")
     b.add_argument("name", nargs="?", help=f"one of: {', '.join(BENCHMARKS)}")
-    b.add_argument("--list", action="store_true"); b.add_argument("--device", default="auto")
-    b.add_argument("--train-parity", action="store_true",
-                   help="core: train the fp32 / bf16 small vanilla runs that are not cached")
+    b.add_argument("--list", action="store_true")
+    b.add_argument("--device", default="auto")
+    b.add_argument(
+        "--train-parity", action="store_true", help="core: train the fp32 / bf16 small vanilla runs that are not cached"
+    )
     return p
+
 
 def _out_folder(path, flag: str = "--out") -> Path:
     "`path` as an output folder: refused at once when it, or a folder above it, is an existing file."
@@ -157,33 +223,55 @@ def _out_folder(path, flag: str = "--out") -> Path:
             break
     return p
 
+
 def _cmd_reproduce(a) -> int:
-    if a.scale not in SCALES: raise DataoptError(f"--scale {a.scale!r} is not one of {', '.join(SCALES)}")
+    if a.scale not in SCALES:
+        raise DataoptError(f"--scale {a.scale!r} is not one of {', '.join(SCALES)}")
     if not 0 <= a.seed < 2**64:
         raise DataoptError(f"--seed must be in [0, 2**64) (numpy and torch seeds), got {a.seed}")
-    try: get_device(a.device)
-    except ValueError as e: raise DataoptError(f"--device: {e}") from None
+    try:
+        get_device(a.device)
+    except ValueError as e:
+        raise DataoptError(f"--device: {e}") from None
     out = _out_folder(a.out or ("build/smoke-figures" if a.scale == "smoke" else "figures"))
-    if a.chapters: [rp.chapter_key(c) for c in a.chapters]     # validate before anything runs
+    if a.chapters:
+        [rp.chapter_key(c) for c in a.chapters]  # validate before anything runs
     if a.launch:
-        if a.scale != "paper": raise DataoptError("--launch prints paper-scale launch commands: add --scale paper")
+        if a.scale != "paper":
+            raise DataoptError("--launch prints paper-scale launch commands: add --scale paper")
         for r in rp.launch_plan(a.chapters, a.gpus, a.nodes):
             print(f"# {r['chapter']}: {r['why']}\n{r['command']}")
         return 0
-    if a.device_map:   # read by dataopt.llm.load_llm in the notebooks' kernels, which inherit the environment
-        import os; os.environ["DATAOPT_DEVICE_MAP"] = a.device_map
-    if a.list:   # every artefact's status, then every finding's verdict, recomputed from the outputs
+    if a.device_map:  # read by dataopt.llm.load_llm in the notebooks' kernels, which inherit the environment
+        import os
+
+        os.environ["DATAOPT_DEVICE_MAP"] = a.device_map
+    if a.list:  # every artefact's status, then every finding's verdict, recomputed from the outputs
         print("\n".join(rp.listing(out, a.chapters, nbs_dir=a.nbs)))
         return 0
-    results = rp.reproduce(a.scale, a.chapters, out, a.seed, a.device, a.force, a.dry_run, nbs_dir=a.nbs, progress=not a.quiet)
+    results = rp.reproduce(
+        a.scale, a.chapters, out, a.seed, a.device, a.force, a.dry_run, nbs_dir=a.nbs, progress=not a.quiet
+    )
     failed = [r for r in results if r.status == "failed"]
-    print(f"{len(results)} notebooks: " + ", ".join(f"{s} {sum(r.status == s for r in results)}" for s in ("done", "skipped", "dry-run", "failed")
-                                                      if any(r.status == s for r in results)))
-    for r in failed: print(f"FAILED {r.experiment.chapter}/{r.experiment.name}: {r.error} (see {r.out_dir}/{r.experiment.name}.failed.ipynb)", file=sys.stderr)
+    print(
+        f"{len(results)} notebooks: "
+        + ", ".join(
+            f"{s} {sum(r.status == s for r in results)}"
+            for s in ("done", "skipped", "dry-run", "failed")
+            if any(r.status == s for r in results)
+        )
+    )
+    for r in failed:
+        print(
+            f"FAILED {r.experiment.chapter}/{r.experiment.name}: {r.error} (see {r.out_dir}/{r.experiment.name}.failed.ipynb)",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
+
 def _terminate(signum, frame):
-    raise KeyboardInterrupt             # `kill` cleans up like Ctrl-C: no half-written outputs
+    raise KeyboardInterrupt  # `kill` cleans up like Ctrl-C: no half-written outputs
+
 
 def _default_sigterm_in_child():
     # a forked worker (a multiprocessing pool's) must die quietly on SIGTERM, as its pool expects, not print a
@@ -191,25 +279,37 @@ def _default_sigterm_in_child():
     if signal.getsignal(signal.SIGTERM) is _terminate:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
+
 if hasattr(os, "register_at_fork") and hasattr(signal, "SIGTERM"):
     os.register_at_fork(after_in_child=_default_sigterm_in_child)
+
 
 def main(argv=None) -> int:
     "Entry point of the `dataopt` console script."
     if hasattr(signal, "SIGTERM"):
-        try: signal.signal(signal.SIGTERM, _terminate)
-        except ValueError: pass                                 # not the main thread (e.g. called from a test runner)
+        try:
+            signal.signal(signal.SIGTERM, _terminate)
+        except ValueError:
+            pass  # not the main thread (e.g. called from a test runner)
     try:
         a = _parser().parse_args(argv)
-        if a.cmd == "reproduce": return _cmd_reproduce(a)
-        if a.cmd == "report": print(rp.write_report(_out_folder(a.out))); return 0
+        if a.cmd == "reproduce":
+            return _cmd_reproduce(a)
+        if a.cmd == "report":
+            print(rp.write_report(_out_folder(a.out)))
+            return 0
         if a.cmd == "bench":
             if a.list or not a.name:
-                for k, v in BENCHMARKS.items(): print(f"{k:12s} {v}")
+                for k, v in BENCHMARKS.items():
+                    print(f"{k:12s} {v}")
                 return 0
-            if a.train_parity and a.name != "core": raise DataoptError("--train-parity belongs to `dataopt bench core`")
-            run_benchmark(a.name, device=a.device, **(dict(train_parity=True) if a.train_parity else {})); return 0
+            if a.train_parity and a.name != "core":
+                raise DataoptError("--train-parity belongs to `dataopt bench core`")
+            run_benchmark(a.name, device=a.device, **(dict(train_parity=True) if a.train_parity else {}))
+            return 0
     except (DataoptError, ValueError, FileNotFoundError) as e:
-        print(f"dataopt: error: {e}", file=sys.stderr); return 2
+        print(f"dataopt: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("dataopt: interrupted (finished work is kept; run the same command to resume)", file=sys.stderr); return 130
+        print("dataopt: interrupted (finished work is kept; run the same command to resume)", file=sys.stderr)
+        return 130

@@ -20,8 +20,10 @@ __all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_
 # %% ../nbs/40_comixup.ipynb #1417fb3c
 def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8) -> torch.Tensor:
     "A = (1 − ω)I + ωA_c (m, m) from per-pixel saliency maps (m, H, W): A_c is the ℓ1 distance between saliency-argmax locations."
-    if saliency.ndim != 3: raise ValueError(f"saliency must be (m, H, W), got shape {tuple(saliency.shape)}")
-    if not 0 <= omega <= 1: raise ValueError(f"omega must be in [0, 1], got {omega}")
+    if saliency.ndim != 3:
+        raise ValueError(f"saliency must be (m, H, W), got shape {tuple(saliency.shape)}")
+    if not 0 <= omega <= 1:
+        raise ValueError(f"omega must be in [0, 1], got {omega}")
     m, H, W = saliency.shape
     k = max(1, min(window, H, W))
     pooled = F.avg_pool2d(saliency[:, None].float(), k, stride=1)[:, 0]
@@ -35,6 +37,7 @@ def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8)
 @dataclass
 class CoMixupProblem:
     "One partition of Eq. 4.1: `cost` (m, n) = −saliency, `log_prior` (m′, m) = log λ_j, `A` (m, m), on a `grid`×`grid` block grid."
+
     cost: np.ndarray
     log_prior: np.ndarray
     A: np.ndarray
@@ -47,19 +50,29 @@ class CoMixupProblem:
     def __post_init__(self):
         self.cost, self.log_prior, self.A = (np.asarray(a, np.float64) for a in (self.cost, self.log_prior, self.A))
         m, n = self.cost.shape
-        if n != self.grid ** 2: raise ValueError(f"cost must have grid**2 = {self.grid ** 2} columns, got {n}")
-        if self.log_prior.ndim != 2 or self.log_prior.shape[1] != m: raise ValueError(f"log_prior must be (m', {m}), got {self.log_prior.shape}")
-        if self.A.shape != (m, m): raise ValueError(f"A must be ({m}, {m}), got {self.A.shape}")
-        if not 0 <= self.tau <= 1: raise ValueError(f"tau must be in [0, 1], got {self.tau}")
-        for name in ("beta", "gamma", "eta"): check_positive(name, getattr(self, name), allow_zero=True)
+        if n != self.grid**2:
+            raise ValueError(f"cost must have grid**2 = {self.grid**2} columns, got {n}")
+        if self.log_prior.ndim != 2 or self.log_prior.shape[1] != m:
+            raise ValueError(f"log_prior must be (m', {m}), got {self.log_prior.shape}")
+        if self.A.shape != (m, m):
+            raise ValueError(f"A must be ({m}, {m}), got {self.A.shape}")
+        if not 0 <= self.tau <= 1:
+            raise ValueError(f"tau must be in [0, 1], got {self.tau}")
+        for name in ("beta", "gamma", "eta"):
+            check_positive(name, getattr(self, name), allow_zero=True)
         g = self.grid
         k = np.arange(n).reshape(g, g)
-        self.edges = np.concatenate([np.stack([k[:, :-1].ravel(), k[:, 1:].ravel()], 1), np.stack([k[:-1].ravel(), k[1:].ravel()], 1)])
+        self.edges = np.concatenate(
+            [np.stack([k[:, :-1].ravel(), k[:, 1:].ravel()], 1), np.stack([k[:-1].ravel(), k[1:].ravel()], 1)]
+        )
 
     @property
-    def m(self): return self.cost.shape[0]
+    def m(self):
+        return self.cost.shape[0]
+
     @property
-    def n_out(self): return self.log_prior.shape[0]
+    def n_out(self):
+        return self.log_prior.shape[0]
 
     def shares(self, labels):
         "õ (..., m′, m): the share of each input in each output."
@@ -68,15 +81,21 @@ class CoMixupProblem:
 
     def terms(self, labels) -> dict:
         "Eq. 4.1's four terms for labellings (..., m′, n) (in the normalised units of the notebook)."
-        labels = np.asarray(labels); n = self.cost.shape[1]
+        labels = np.asarray(labels)
+        n = self.cost.shape[1]
         unary = self.cost[labels, np.arange(n)].sum((-1, -2))
         cuts = (labels[..., self.edges[:, 0]] != labels[..., self.edges[:, 1]]).sum((-1, -2))
         o = self.shares(labels)
         gram = np.einsum("...ja,ab,...kb->...jk", o, self.A, o)
         compat = gram.sum((-1, -2)) - np.trace(gram, axis1=-2, axis2=-1)
         prior = self.log_prior[np.arange(self.n_out)[:, None], labels].sum((-1, -2))
-        return dict(unary=unary, smooth=self.beta / n * cuts, diversity=self.gamma * n * np.maximum(self.tau * self.n_out, compat),
-                    prior=-self.eta / n * prior, compatibility=compat)
+        return dict(
+            unary=unary,
+            smooth=self.beta / n * cuts,
+            diversity=self.gamma * n * np.maximum(self.tau * self.n_out, compat),
+            prior=-self.eta / n * prior,
+            compatibility=compat,
+        )
 
     def objective(self, labels):
         "f(z) of Eq. 4.1 for labellings (..., m′, n)."
@@ -87,46 +106,66 @@ class CoMixupProblem:
         "The (n, m) node costs of output j with the others fixed: Eq. 4.1's modular terms plus Eq. 4.2's modularised diversity."
         n = self.cost.shape[1]
         o = self.shares(labels)
-        v = 2 * self.A @ (o.sum(0) - o[j])                                  # v_{−j}
-        div = self.gamma * np.maximum(2 * self.tau, v)                      # Eq. 4.2: max{τ′, v_{−j}}ᵀo_j, per block
+        v = 2 * self.A @ (o.sum(0) - o[j])  # v_{−j}
+        div = self.gamma * np.maximum(2 * self.tau, v)  # Eq. 4.2: max{τ′, v_{−j}}ᵀo_j, per block
         return (self.cost - self.eta / n * self.log_prior[j][:, None] + div[:, None]).T
 
 # %% ../nbs/40_comixup.ipynb #fb1807b5
 _CUT_SCALE = 1e6
 
+
 def potts_cut(node_costs: np.ndarray, smooth: float, grid: int) -> np.ndarray:
     "Labels (n,) minimising Σ node_costs[k, l_k] + smooth·#{neighbouring blocks with different labels} by α-β swap (gco)."
     import gco
+
     n, L = node_costs.shape
-    if L == 1: return np.zeros(n, np.int64)
+    if L == 1:
+        return np.zeros(n, np.int64)
     nc = node_costs - node_costs.min(1, keepdims=True)
     scale = _CUT_SCALE / max(float(nc.max()), smooth, 1e-12)
-    unary = np.ascontiguousarray(np.round(nc * scale), dtype=np.int32).reshape(grid, grid, L)   # gco reads the raw C buffer
+    unary = np.ascontiguousarray(np.round(nc * scale), dtype=np.int32).reshape(
+        grid, grid, L
+    )  # gco reads the raw C buffer
     pair = np.round(smooth * scale * (1 - np.eye(L))).astype(np.int32)
     return gco.cut_grid_graph_simple(unary, pair, n_iter=-1, algorithm="swap").reshape(-1).astype(np.int64)
 
-def algorithm3(problem: CoMixupProblem, iters: int = 4, init=None, seed: int = 0, tol: float = 1e-6) -> tuple[np.ndarray, list]:
+
+def algorithm3(
+    problem: CoMixupProblem, iters: int = 4, init=None, seed: int = 0, tol: float = 1e-6
+) -> tuple[np.ndarray, list]:
     "Algorithm 3 (iterative submodular minimisation) on one partition: returns labels (m′, n) and f after each iteration (f[0]: the initialisation)."
     rng = np.random.default_rng(seed)
     n = problem.cost.shape[1]
     labels = rng.integers(0, problem.m, (problem.n_out, n)) if init is None else np.array(init, np.int64)
-    f = float(problem.objective(labels)); history = [f]
+    f = float(problem.objective(labels))
+    history = [f]
     for _ in range(iters):
         for j in range(problem.n_out):
-            cand = labels.copy(); cand[j] = potts_cut(problem.modular_unary(labels, j), problem.beta / n, problem.grid)
+            cand = labels.copy()
+            cand[j] = potts_cut(problem.modular_unary(labels, j), problem.beta / n, problem.grid)
             fc = float(problem.objective(cand))
-            if fc <= f: labels, f = cand, fc
+            if fc <= f:
+                labels, f = cand, fc
         history.append(f)
-        if abs(history[-2] - f) <= tol * max(abs(f), 1e-12): break
+        if abs(history[-2] - f) <= tol * max(abs(f), 1e-12):
+            break
     return labels, history
+
 
 def brute_force(problem: CoMixupProblem) -> tuple[np.ndarray, float]:
     "The exact minimiser of Eq. 4.1 by enumeration (m^(m′n) labellings: tiny problems only)."
-    n = problem.cost.shape[1]; total = problem.n_out * n
-    if problem.m ** total > 2_000_000: raise ValueError(f"{problem.m}^{total} labellings is too many to enumerate")
-    codes = np.arange(problem.m ** total)
+    n = problem.cost.shape[1]
+    total = problem.n_out * n
+    if problem.m**total > 2_000_000:
+        raise ValueError(f"{problem.m}^{total} labellings is too many to enumerate")
+    codes = np.arange(problem.m**total)
     digits = (codes[:, None] // problem.m ** np.arange(total)[None]) % problem.m
-    vals = np.concatenate([problem.objective(d.reshape(-1, problem.n_out, n)) for d in np.array_split(digits, max(1, len(digits) // 50_000))])
+    vals = np.concatenate(
+        [
+            problem.objective(d.reshape(-1, problem.n_out, n))
+            for d in np.array_split(digits, max(1, len(digits) // 50_000))
+        ]
+    )
     best = int(vals.argmin())
     return digits[best].reshape(problem.n_out, n), float(vals[best])
 
@@ -134,16 +173,19 @@ def brute_force(problem: CoMixupProblem) -> tuple[np.ndarray, float]:
 def mix_outputs(x: torch.Tensor, labels: torch.Tensor, m: int | None = None) -> torch.Tensor:
     "Outputs (m′, C, H, W) from inputs x (m, C, H, W) and block labels (m′, g, g) with values in 0..m−1."
     m = len(x) if m is None else m
-    H, W = x.shape[-2:]; g = labels.shape[-1]
-    if H % g or W % g: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {g}x{g}")
-    w = F.one_hot(labels.long(), m).permute(0, 3, 1, 2).to(x.dtype)                       # (m′, m, g, g)
+    H, W = x.shape[-2:]
+    g = labels.shape[-1]
+    if H % g or W % g:
+        raise ValueError(f"image size {H}x{W} is not divisible by the block grid {g}x{g}")
+    w = F.one_hot(labels.long(), m).permute(0, 3, 1, 2).to(x.dtype)  # (m′, m, g, g)
     w = F.interpolate(w, size=(H, W), mode="nearest")
     return torch.einsum("jihw,ichw->jchw", w, x)
+
 
 def mix_targets(y: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Soft targets y_Bᵀõ_j (m′, num_classes): each output's share of every input's one-hot label."
     m = len(y)
-    shares = F.one_hot(labels.flatten(1).long(), m).float().mean(1)                       # õ (m′, m)
+    shares = F.one_hot(labels.flatten(1).long(), m).float().mean(1)  # õ (m′, m)
     return shares @ F.one_hot(y.long(), num_classes).float()
 
 # %% ../nbs/40_comixup.ipynb #ef231f2a
@@ -152,22 +194,45 @@ def _solve_partition(args):
     labels, _ = algorithm3(CoMixupProblem(cost, log_prior, A, grid, beta, gamma, eta, tau), iters=iters, seed=seed)
     return labels
 
-def _solve_slice(jobs): return [_solve_partition(a) for a in jobs]
+
+def _solve_slice(jobs):
+    return [_solve_partition(a) for a in jobs]
+
 
 class CoMixup(Mixer):
     "Co-Mixup (Eq. 4.1–4.2, Alg. 3) as a batch transform: `(x, y, *, model) -> (mixed x (m′ ...), soft targets)`."
+
     needs_model = True
 
-    def __init__(self, *, num_classes: int, alpha: float = 2.0, grid: int = 4, partition: int = 20, beta: float = 0.32,
-                 gamma: float = 1.0, tau: float = 0.83, eta: float = 0.05, omega: float = 0.001, iters: int = 4,
-                 clean_lambda: float = 1.0, outputs: int | None = None, workers: int | None = None, generator=None):
+    def __init__(
+        self,
+        *,
+        num_classes: int,
+        alpha: float = 2.0,
+        grid: int = 4,
+        partition: int = 20,
+        beta: float = 0.32,
+        gamma: float = 1.0,
+        tau: float = 0.83,
+        eta: float = 0.05,
+        omega: float = 0.001,
+        iters: int = 4,
+        clean_lambda: float = 1.0,
+        outputs: int | None = None,
+        workers: int | None = None,
+        generator=None,
+    ):
         super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
-        if not 0 <= tau <= 1: raise ValueError(f"tau must be in [0, 1], got {tau}")
-        if not 0 <= omega <= 1: raise ValueError(f"omega must be in [0, 1], got {omega}")
-        check_positive("grid", grid); check_positive("iters", iters)
+        if not 0 <= tau <= 1:
+            raise ValueError(f"tau must be in [0, 1], got {tau}")
+        if not 0 <= omega <= 1:
+            raise ValueError(f"omega must be in [0, 1], got {omega}")
+        check_positive("grid", grid)
+        check_positive("iters", iters)
         for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("clean_lambda", clean_lambda)):
             check_positive(name, val, allow_zero=True)
-        if int(partition) < 2: raise ValueError(f"partition must hold at least 2 inputs, got {partition}")
+        if int(partition) < 2:
+            raise ValueError(f"partition must hold at least 2 inputs, got {partition}")
         self.grid, self.partition = int(grid), int(partition)
         self.beta, self.gamma, self.tau, self.eta, self.omega, self.iters = beta, gamma, tau, eta, omega, int(iters)
         self.clean_lambda, self.outputs, self.workers = clean_lambda, outputs, workers
@@ -175,41 +240,65 @@ class CoMixup(Mixer):
     def _check(self, x, y):
         self.check(x, y, (self.grid,))
         if self.outputs is not None and not 1 <= self.outputs <= len(x):
-            raise ValueError(f"outputs={self.outputs} exceeds what the partitions allow: "
-                             f"at most one output per input ({len(x)})")
+            raise ValueError(
+                f"outputs={self.outputs} exceeds what the partitions allow: at most one output per input ({len(x)})"
+            )
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, *, model=None):
-        if model is None: raise ValueError("model is needed: Co-Mixup's saliency is the input gradient of the loss")
+        if model is None:
+            raise ValueError("model is needed: Co-Mixup's saliency is the input gradient of the loss")
         self._check(x, y)
         B, dev, g = len(x), x.device, self.grid
         was_training = model.training
         model.train(self.clean_lambda > 0)
-        try: s_blocks, _, grad = input_saliency(model, x, y, g, self.clean_lambda)
-        finally: model.train(was_training)
-        s_pix = grad.pow(2).sum(1).sqrt().cpu()                                           # (B, H, W)
+        try:
+            s_blocks, _, grad = input_saliency(model, x, y, g, self.clean_lambda)
+        finally:
+            model.train(was_training)
+        s_pix = grad.pow(2).sum(1).sqrt().cpu()  # (B, H, W)
         order = torch.randperm(B, generator=self.generator)
         parts = [p for p in order.split(self.partition)]
-        if len(parts) > 1 and len(parts[-1]) < 2: parts[-2] = torch.cat(parts[-2:]); parts = parts[:-1]
+        if len(parts) > 1 and len(parts[-1]) < 2:
+            parts[-2] = torch.cat(parts[-2:])
+            parts = parts[:-1]
         n_total = self.outputs or B
-        n_outs = [int(round(n_total * len(p) / B)) for p in parts]; n_outs[-1] = n_total - sum(n_outs[:-1])
+        n_outs = [int(round(n_total * len(p) / B)) for p in parts]
+        n_outs[-1] = n_total - sum(n_outs[:-1])
         jobs, s_cpu = [], s_blocks.detach().cpu().double()
         for p, k in zip(parts, n_outs):
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
-            lam = np.random.default_rng(seed).dirichlet(np.full(len(p), float(self.alpha)), size=k)   # λ_j ~ Dir(α) per output
+            lam = np.random.default_rng(seed).dirichlet(
+                np.full(len(p), float(self.alpha)), size=k
+            )  # λ_j ~ Dir(α) per output
             A = compatibility(s_pix[p], self.omega).double()
-            jobs.append((-s_cpu[p].flatten(1).numpy(), np.log(np.maximum(lam, 1e-12)), A.numpy(), g,
-                         self.beta, self.gamma, self.eta, self.tau, self.iters, seed))
-        workers = self.workers if self.workers is not None else default_workers()   # per rank under torchrun
-        if workers <= 1 or len(jobs) < 2: results = _solve_slice(jobs)
+            jobs.append(
+                (
+                    -s_cpu[p].flatten(1).numpy(),
+                    np.log(np.maximum(lam, 1e-12)),
+                    A.numpy(),
+                    g,
+                    self.beta,
+                    self.gamma,
+                    self.eta,
+                    self.tau,
+                    self.iters,
+                    seed,
+                )
+            )
+        workers = self.workers if self.workers is not None else default_workers()  # per rank under torchrun
+        if workers <= 1 or len(jobs) < 2:
+            results = _solve_slice(jobs)
         else:
-            from dataopt.comixup import _solve_slice as work                                 # by module path for spawned workers
+            from dataopt.comixup import _solve_slice as work  # by module path for spawned workers
+
             chunks = [c for c in np.array_split(np.arange(len(jobs)), min(workers, len(jobs))) if len(c)]
             futures = [_pool(workers).submit(work, [jobs[i] for i in c]) for c in chunks]
             results = [r for f in futures for r in f.result()]
         xs, ts, labels_all = [], [], []
         for p, lab in zip(parts, results):
             lab = torch.from_numpy(lab).view(-1, g, g).to(dev)
-            xs.append(mix_outputs(x[p.to(dev)].detach(), lab)); ts.append(mix_targets(y[p.to(dev)], lab, self.num_classes))
+            xs.append(mix_outputs(x[p.to(dev)].detach(), lab))
+            ts.append(mix_targets(y[p.to(dev)], lab, self.num_classes))
             labels_all.append(lab)
         self.last = dict(parts=parts, labels=labels_all, saliency=s_blocks.detach(), saliency_pixels=s_pix)
         return torch.cat(xs), torch.cat(ts)

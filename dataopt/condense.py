@@ -24,12 +24,18 @@ __all__ = ['METHODS', 'PAPER_CONFIGS', 'multi_formation', 'formed_labels', 'Siam
 
 # %% ../nbs/60_condense.ipynb #e14ed948
 def _check_factor(factor, H, W, axis, pad=False):
-    if not isinstance(factor, (int, np.integer)) or factor < 1: raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    if not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
     check_choice("axis", axis, ("spatial", "time"))
-    if pad: return
+    if pad:
+        return
     if axis == "spatial" and (H % factor or W % factor):
-        raise ValueError(f"factor={factor} does not divide the image size {H}x{W} (pad=True pads with grey as the public code does for 224 / 3)")
-    if axis == "time" and W % factor: raise ValueError(f"factor={factor} does not divide the time axis of length {W}")
+        raise ValueError(
+            f"factor={factor} does not divide the image size {H}x{W} (pad=True pads with grey as the public code does for 224 / 3)"
+        )
+    if axis == "time" and W % factor:
+        raise ValueError(f"factor={factor} does not divide the time axis of length {W}")
+
 
 def _pad_to(x, factor, axis):
     "Pad bottom / right with 0.5 to the next multiple of `factor` (the public code's ImageNet factor-3 handling)."
@@ -37,15 +43,19 @@ def _pad_to(x, factor, axis):
     ph = (-H) % factor if axis == "spatial" else 0
     return F.pad(x, (0, (-W) % factor, 0, ph), value=0.5)
 
+
 def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial", pad: bool = False) -> torch.Tensor:
     """The multi-formation function f of Sec. 6.3.2 (Fig. 6.3): split into equal parts and upsample each (bilinear) to
     full size. `pad=True` allows a factor that does not divide the size (ImageNet's 224 at factor 3): the image is
     padded with 0.5 to the next multiple first, as the public code does."""
-    if x.ndim != 4: raise ValueError(f"x must be (n, C, H, W), got shape {tuple(x.shape)}")
+    if x.ndim != 4:
+        raise ValueError(f"x must be (n, C, H, W), got shape {tuple(x.shape)}")
     n, C, H, W = x.shape
     _check_factor(factor, H, W, axis, pad)
-    if factor == 1: return x
-    x = _pad_to(x, factor, axis); _, _, Hp, Wp = x.shape
+    if factor == 1:
+        return x
+    x = _pad_to(x, factor, axis)
+    _, _, Hp, Wp = x.shape
     if axis == "spatial":
         h, w = Hp // factor, Wp // factor
         parts = x.reshape(n, C, factor, h, factor, w).permute(2, 4, 0, 1, 3, 5).reshape(factor * factor * n, C, h, w)
@@ -54,6 +64,7 @@ def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial", pad
         parts = x.reshape(n, C, H, factor, w).permute(3, 0, 1, 2, 4).reshape(factor * n, C, H, w)
     return F.interpolate(parts, size=(H, W), mode="bilinear", align_corners=False)
 
+
 def formed_labels(y: torch.Tensor, factor: int = 2, axis: str = "spatial") -> torch.Tensor:
     "Labels of `multi_formation(x, factor, axis)`, in the same (part-major) order."
     return y.repeat(factor * factor if axis == "spatial" else factor)
@@ -61,42 +72,76 @@ def formed_labels(y: torch.Tensor, factor: int = 2, axis: str = "spatial") -> to
 # %% ../nbs/60_condense.ipynb #ef9d8968
 class SiameseAugment:
     "DSA-style augmentation a_ω with one ω per call shared by all batches given (Siamese); differentiable in the inputs."
+
     OPS = ("flip", "color", "geometric", "cutout")
-    def __init__(self, ops=OPS, brightness: float = 1.0, saturation: float = 2.0, contrast: float = 0.5, crop: float = 0.125,
-                 scale: float = 1.2, rotate: float = 15.0, cutout: float = 0.5, generator: torch.Generator | None = None):
-        for o in ops: check_choice("ops", o, self.OPS)
+
+    def __init__(
+        self,
+        ops=OPS,
+        brightness: float = 1.0,
+        saturation: float = 2.0,
+        contrast: float = 0.5,
+        crop: float = 0.125,
+        scale: float = 1.2,
+        rotate: float = 15.0,
+        cutout: float = 0.5,
+        generator: torch.Generator | None = None,
+    ):
+        for o in ops:
+            check_choice("ops", o, self.OPS)
         self.ops, self.gen = tuple(ops), generator or torch.Generator().manual_seed(0)
         self.brightness, self.saturation, self.contrast = brightness, saturation, contrast
         self.crop, self.scale, self.rotate, self.cutout = crop, scale, rotate, cutout
 
-    def _u(self, *shape): return torch.rand(*shape, generator=self.gen)
+    def _u(self, *shape):
+        return torch.rand(*shape, generator=self.gen)
 
     def sample(self) -> dict:
         "One parameter draw ω."
         u = self._u(12)
-        return dict(flip=bool(u[0] < 0.5), b=float(u[1] - 0.5) * self.brightness, s=float(u[2]) * self.saturation,
-                    c=float(u[3]) + self.contrast, geo=int(u[4] * 3) % 3,
-                    tx=float(u[5] * 2 - 1) * self.crop * 2, ty=float(u[6] * 2 - 1) * self.crop * 2,
-                    sx=float(u[7]) * (self.scale - 1 / self.scale) + 1 / self.scale, sy=float(u[8]) * (self.scale - 1 / self.scale) + 1 / self.scale,
-                    theta=float(u[9] * 2 - 1) * self.rotate * math.pi / 180, cx=float(u[10]), cy=float(u[11]))
+        return dict(
+            flip=bool(u[0] < 0.5),
+            b=float(u[1] - 0.5) * self.brightness,
+            s=float(u[2]) * self.saturation,
+            c=float(u[3]) + self.contrast,
+            geo=int(u[4] * 3) % 3,
+            tx=float(u[5] * 2 - 1) * self.crop * 2,
+            ty=float(u[6] * 2 - 1) * self.crop * 2,
+            sx=float(u[7]) * (self.scale - 1 / self.scale) + 1 / self.scale,
+            sy=float(u[8]) * (self.scale - 1 / self.scale) + 1 / self.scale,
+            theta=float(u[9] * 2 - 1) * self.rotate * math.pi / 180,
+            cx=float(u[10]),
+            cy=float(u[11]),
+        )
 
     def apply(self, x: torch.Tensor, w: dict) -> torch.Tensor:
         "Apply parameter draw `w` to a batch (n, C, H, W)."
-        if "flip" in self.ops and w["flip"]: x = x.flip(3)
+        if "flip" in self.ops and w["flip"]:
+            x = x.flip(3)
         if "color" in self.ops:
             x = x + w["b"]
-            m = x.mean(1, keepdim=True); x = (x - m) * w["s"] + m
-            m = x.mean((1, 2, 3), keepdim=True); x = (x - m) * w["c"] + m
+            m = x.mean(1, keepdim=True)
+            x = (x - m) * w["s"] + m
+            m = x.mean((1, 2, 3), keepdim=True)
+            x = (x - m) * w["c"] + m
         if "geometric" in self.ops:
-            if w["geo"] == 0: A = [[1.0, 0.0, w["tx"]], [0.0, 1.0, w["ty"]]]
-            elif w["geo"] == 1: A = [[w["sx"], 0.0, 0.0], [0.0, w["sy"], 0.0]]
-            else: A = [[math.cos(w["theta"]), -math.sin(w["theta"]), 0.0], [math.sin(w["theta"]), math.cos(w["theta"]), 0.0]]
+            if w["geo"] == 0:
+                A = [[1.0, 0.0, w["tx"]], [0.0, 1.0, w["ty"]]]
+            elif w["geo"] == 1:
+                A = [[w["sx"], 0.0, 0.0], [0.0, w["sy"], 0.0]]
+            else:
+                A = [
+                    [math.cos(w["theta"]), -math.sin(w["theta"]), 0.0],
+                    [math.sin(w["theta"]), math.cos(w["theta"]), 0.0],
+                ]
             A = torch.tensor(A, dtype=x.dtype, device=x.device)[None].expand(len(x), 2, 3)
             x = F.grid_sample(x, F.affine_grid(A, list(x.shape), align_corners=True), align_corners=True)
         if "cutout" in self.ops:
-            H, W = x.shape[2:]; h, wd = int(H * self.cutout), int(W * self.cutout)
+            H, W = x.shape[2:]
+            h, wd = int(H * self.cutout), int(W * self.cutout)
             cy, cx = int(w["cy"] * (H + 1 - h)), int(w["cx"] * (W + 1 - wd))
-            mask = torch.ones(H, W, dtype=x.dtype, device=x.device); mask[cy:cy + h, cx:cx + wd] = 0
+            mask = torch.ones(H, W, dtype=x.dtype, device=x.device)
+            mask[cy : cy + h, cx : cx + wd] = 0
             x = x * mask
         return x
 
@@ -109,20 +154,29 @@ class SiameseAugment:
 def matched_parameters(net: nn.Module, which: str = "conv") -> list:
     "The parameters whose gradients are matched: convolution weights ('conv', the public code's default) or all ('all')."
     check_choice("which", which, ("conv", "all"))
-    ps = [p for m in net.modules() if isinstance(m, nn.Conv2d) for p in [m.weight]] if which == "conv" else [p for p in net.parameters() if p.requires_grad]
-    if not ps: raise ValueError("the network has no parameters to match")
+    ps = (
+        [p for m in net.modules() if isinstance(m, nn.Conv2d) for p in [m.weight]]
+        if which == "conv"
+        else [p for p in net.parameters() if p.requires_grad]
+    )
+    if not ps:
+        raise ValueError("the network has no parameters to match")
     return ps
+
 
 def gradient_distance(ga, gb, metric: str = "mse") -> torch.Tensor:
     "Σ‖a − b‖² over parameter tensors ('mse', IDC) or DSA's Σ (1 − cos) over output channels ('cos')."
     check_choice("metric", metric, ("mse", "cos"))
-    if metric == "mse": return sum(((a - b) ** 2).sum() for a, b in zip(ga, gb))
+    if metric == "mse":
+        return sum(((a - b) ** 2).sum() for a, b in zip(ga, gb))
     out = 0.0
     for a, b in zip(ga, gb):
-        if a.ndim == 1: continue                      # DSA skips biases and norm parameters
+        if a.ndim == 1:
+            continue  # DSA skips biases and norm parameters
         a2, b2 = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
         out = out + (1 - (a2 * b2).sum(1) / (a2.norm(dim=1) * b2.norm(dim=1) + 1e-6)).sum()
     return out
+
 
 def match_loss(net: nn.Module, x_real, y_real, x_syn, y_syn, metric: str = "mse", params=None) -> torch.Tensor:
     "D(B_syn, B_real; θ) of Algorithm 5 for one class: the distance between the two batches' loss gradients."
@@ -134,66 +188,94 @@ def match_loss(net: nn.Module, x_real, y_real, x_syn, y_syn, metric: str = "mse"
 # %% ../nbs/60_condense.ipynb #e7db0392
 METHODS = ("idc", "idc_i", "dsa", "dm")
 
+
 @dataclass
 class CondenseConfig:
     "Algorithm 5's settings (defaults: the public code's CIFAR-10 values; iterations shortened for CPUs by the caller)."
+
     method: str = "idc"
-    ipc: int = 10                    # stored images per class
-    factor: int | None = None        # multi-formation factor; None: 2 for idc, 1 otherwise
-    axis: str = "spatial"            # 'time': the 1-D multi-formation of spectrograms (Table 6.4)
-    pad: bool = False                # allow a factor that does not divide the size (ImageNet 224 at factor 3)
-    iterations: int = 2000           # outer iterations (one network initialisation each)
-    inner: int = 100                 # matching steps per network (idc: network updates between them)
+    ipc: int = 10  # stored images per class
+    factor: int | None = None  # multi-formation factor; None: 2 for idc, 1 otherwise
+    axis: str = "spatial"  # 'time': the 1-D multi-formation of spectrograms (Table 6.4)
+    pad: bool = False  # allow a factor that does not divide the size (ImageNet 224 at factor 3)
+    iterations: int = 2000  # outer iterations (one network initialisation each)
+    inner: int = 100  # matching steps per network (idc: network updates between them)
     batch_real: int = 64
-    lr_img: float | None = None      # None: the public code's 5e-3 scaled by ipc (5e-4 / 5e-3 / 2.5e-2 at 1 / 10 / 50)
+    lr_img: float | None = None  # None: the public code's 5e-3 scaled by ipc (5e-4 / 5e-3 / 2.5e-2 at 1 / 10 / 50)
     lr_net: float = 0.01
-    metric: str | None = None        # None: mse for idc/idc_i, cos for dsa
-    net_data: str | None = None      # 'real' (idc) or 'synthetic' (dsa); None: by method
-    regularize: bool = True          # CutMix + augmentation on the real-data network updates
+    metric: str | None = None  # None: mse for idc/idc_i, cos for dsa
+    net_data: str | None = None  # 'real' (idc) or 'synthetic' (dsa); None: by method
+    regularize: bool = True  # CutMix + augmentation on the real-data network updates
     model: str = "convnet3"
     model_args: dict = field(default_factory=lambda: dict(width=128))
     seed: int = 0
 
+    def __post_init__(self):  # what can be checked before resolving: bad values fail here, not mid-run
+        check_choice("method", self.method, METHODS)
+        if isinstance(self.ipc, bool) or not isinstance(self.ipc, (int, np.integer)) or self.ipc < 1:
+            raise ValueError(f"ipc must be an integer >= 1, got {self.ipc!r}")
+        for k in ("iterations", "inner", "batch_real"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{k} must be an integer >= 1, got {v!r}")
+
     def resolved(self) -> "CondenseConfig":
         check_choice("method", self.method, METHODS)
-        if not isinstance(self.ipc, (int, np.integer)) or self.ipc < 1: raise ValueError(f"ipc must be an integer >= 1, got {self.ipc!r}")
+        if not isinstance(self.ipc, (int, np.integer)) or self.ipc < 1:
+            raise ValueError(f"ipc must be an integer >= 1, got {self.ipc!r}")
         c = CondenseConfig(**asdict(self))
         c.factor = c.factor or (2 if c.method == "idc" else 1)
         c.metric = c.metric or ("cos" if c.method == "dsa" else "mse")
         c.net_data = c.net_data or ("synthetic" if c.method == "dsa" else "real")
-        check_choice("net_data", c.net_data, ("real", "synthetic")); check_choice("metric", c.metric, ("mse", "cos")); check_choice("axis", c.axis, ("spatial", "time"))
-        if c.lr_img is None: c.lr_img = {1: 5e-4, 10: 5e-3, 50: 2.5e-2}.get(c.ipc, 5e-3) if c.method != "dm" else 1.0
-        for k in ("iterations", "inner", "batch_real"): check_positive(k, getattr(c, k))
+        check_choice("net_data", c.net_data, ("real", "synthetic"))
+        check_choice("metric", c.metric, ("mse", "cos"))
+        check_choice("axis", c.axis, ("spatial", "time"))
+        if c.lr_img is None:
+            c.lr_img = {1: 5e-4, 10: 5e-3, 50: 2.5e-2}.get(c.ipc, 5e-3) if c.method != "dm" else 1.0
+        for k in ("iterations", "inner", "batch_real"):
+            check_positive(k, getattr(c, k))
         return c
+
 
 @dataclass
 class Condensed:
-    images: torch.Tensor             # stored images (n, C, H, W) in [0, 1]
+    images: torch.Tensor  # stored images (n, C, H, W) in [0, 1]
     labels: torch.Tensor
     factor: int = 1
     axis: str = "spatial"
     history: list = field(default_factory=list)
     pad: bool = False
+
     def formed(self):
         "The training set f(S): formed images and labels."
-        return multi_formation(self.images, self.factor, self.axis, self.pad), formed_labels(self.labels, self.factor, self.axis)
+        return multi_formation(self.images, self.factor, self.axis, self.pad), formed_labels(
+            self.labels, self.factor, self.axis
+        )
+
     @property
-    def stored_pixels(self) -> int: return int(self.images[0].numel() // self.images.shape[1]) * len(self.images)
+    def stored_pixels(self) -> int:
+        return int(self.images[0].numel() // self.images.shape[1]) * len(self.images)
 
 # %% ../nbs/60_condense.ipynb #80e5615c
 def _float_images(ds):
     "Images (n, C, H, W) float in [0, 1] and labels (n,) of an `ImageArrayDataset`."
-    return torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255), torch.as_tensor(np.asarray(ds.targets)).long()
+    return torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255), torch.as_tensor(
+        np.asarray(ds.targets)
+    ).long()
+
 
 def class_tensors(ds, device="cpu", max_per_class: int | None = None, seed: int = 0) -> dict:
     "{class: images (n_c, C, H, W) float in [0, 1]} of an `ImageArrayDataset` (optionally a random subset per class)."
     x, y = _float_images(ds)
-    g = torch.Generator().manual_seed(seed); out = {}
+    g = torch.Generator().manual_seed(seed)
+    out = {}
     for c in range(int(y.max()) + 1):
         idx = (y == c).nonzero().flatten()
-        if max_per_class and len(idx) > max_per_class: idx = idx[torch.randperm(len(idx), generator=g)[:max_per_class]]
+        if max_per_class and len(idx) > max_per_class:
+            idx = idx[torch.randperm(len(idx), generator=g)[:max_per_class]]
         out[c] = x[idx].to(device)
     return out
+
 
 def select_random(real: dict, ipc: int, seed: int = 0) -> Condensed:
     "Random: `ipc` real images per class."
@@ -201,44 +283,57 @@ def select_random(real: dict, ipc: int, seed: int = 0) -> Condensed:
     xs = [real[c][torch.randperm(len(real[c]), generator=g)[:ipc]] for c in real]
     return Condensed(torch.cat(xs), torch.cat([torch.full((len(x),), c) for c, x in zip(real, xs)]))
 
+
 def select_herding(real: dict, ipc: int, embed) -> Condensed:
     "Herding (Welling 2009): per class, greedily add the image that brings the selected features' mean closest to the class mean."
     xs = []
     for c, x in real.items():
-        with torch.no_grad(): f = torch.cat([embed(x[i:i + 256]) for i in range(0, len(x), 256)])
+        with torch.no_grad():
+            f = torch.cat([embed(x[i : i + 256]) for i in range(0, len(x), 256)])
         mu, chosen, total = f.mean(0), [], torch.zeros_like(f[0])
         avail = torch.ones(len(f), dtype=torch.bool)
         for k in range(min(ipc, len(f))):
-            d = ((mu - (total + f) / (k + 1)) ** 2).sum(1); d[~avail] = float("inf")
-            i = int(d.argmin()); chosen.append(i); avail[i] = False; total = total + f[i]
+            d = ((mu - (total + f) / (k + 1)) ** 2).sum(1)
+            d[~avail] = float("inf")
+            i = int(d.argmin())
+            chosen.append(i)
+            avail[i] = False
+            total = total + f[i]
         xs.append(x[chosen])
     return Condensed(torch.cat(xs), torch.cat([torch.full((len(x),), c) for c, x in zip(real, xs)]))
 
-def init_synthetic(real: dict, ipc: int, factor: int = 1, seed: int = 0, axis: str = "spatial", pad: bool = False) -> Condensed:
+
+def init_synthetic(
+    real: dict, ipc: int, factor: int = 1, seed: int = 0, axis: str = "spatial", pad: bool = False
+) -> Condensed:
     """Initialise S from real images: for factor k, k² real images (k along the time axis) downsampled by k and tiled
     into each stored image, in `multi_formation`'s part order (with `pad`, the tiles cover the padded size and are cut)."""
-    g = torch.Generator().manual_seed(seed); xs = []
+    g = torch.Generator().manual_seed(seed)
+    xs = []
     H, W = next(iter(real.values())).shape[2:]
     _check_factor(factor, H, W, axis, pad)
     kh, kw = (factor, factor) if axis == "spatial" else (1, factor)
-    h, w = -(-H // kh), -(-W // kw)                                    # ceil: the padded part size
+    h, w = -(-H // kh), -(-W // kw)  # ceil: the padded part size
     for c, x in real.items():
         k2 = kh * kw
-        idx = torch.randperm(len(x), generator=g)[:ipc * k2]
-        if len(idx) < ipc * k2: idx = idx[torch.arange(ipc * k2) % len(idx)]
+        idx = torch.randperm(len(x), generator=g)[: ipc * k2]
+        if len(idx) < ipc * k2:
+            idx = idx[torch.arange(ipc * k2) % len(idx)]
         imgs = x[idx]
         if factor > 1:
             C = imgs.shape[1]
             small = F.interpolate(imgs, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
-            small = small.reshape(kh, kw, ipc, C, h, w)                 # part-major, as multi_formation
+            small = small.reshape(kh, kw, ipc, C, h, w)  # part-major, as multi_formation
             imgs = small.permute(2, 3, 0, 4, 1, 5).reshape(ipc, C, kh * h, kw * w)[:, :, :H, :W]
         xs.append(imgs)
     return Condensed(torch.cat(xs).clone(), torch.cat([torch.full((ipc,), c) for c in real]), factor, axis, pad=pad)
 
 # %% ../nbs/60_condense.ipynb #dfd3f6b7
 def _norm(mean, std, device):
-    m = torch.tensor(mean, device=device).view(1, -1, 1, 1); s = torch.tensor(std, device=device).view(1, -1, 1, 1)
+    m = torch.tensor(mean, device=device).view(1, -1, 1, 1)
+    s = torch.tensor(std, device=device).view(1, -1, 1, 1)
     return lambda x: (x - m) / s
+
 
 def _cutmix(x, y_onehot, gen):
     lam = torch.distributions.Beta(1.0, 1.0).sample((1,)) if gen is None else torch.rand(1, generator=gen)
@@ -247,22 +342,38 @@ def _cutmix(x, y_onehot, gen):
     area = box.flatten(1).mean(1)[:, None]
     return x * (1 - box) + x[perm] * box, y_onehot * (1 - area) + y_onehot[perm] * area
 
+
 def _check_classes(classes, n_classes: int) -> list:
     "The class ids to condense (all by default); refuses duplicates and ids outside the dataset."
-    if classes is None: return list(range(n_classes))
+    if classes is None:
+        return list(range(n_classes))
     keys = [int(c) for c in classes]
     if not keys or len(set(keys)) != len(keys) or min(keys) < 0 or max(keys) >= n_classes:
         raise ValueError(f"classes must be distinct class ids in [0, {n_classes}), got {list(classes)!r}")
     return keys
 
-def _sample(x, n, gen): return x[torch.randperm(len(x), generator=gen)[:n].to(x.device)]
+
+def _sample(x, n, gen):
+    return x[torch.randperm(len(x), generator=gen)[:n].to(x.device)]
+
 
 def _model_args(model: str, model_args: dict, image_size: int) -> dict:
     "ConvNets size their classifier from the image size; other models take `model_args` as given."
     return {"image_size": image_size, **model_args} if model.startswith("convnet") else dict(model_args)
 
-def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfig | None = None, device="auto",
-             progress: bool = True, max_per_class: int | None = None, log_every: int = 1, classes=None, networks=None) -> Condensed:
+
+def condense(
+    train_ds,
+    ipc: int = 10,
+    method: str = "idc",
+    config: CondenseConfig | None = None,
+    device="auto",
+    progress: bool = True,
+    max_per_class: int | None = None,
+    log_every: int = 1,
+    classes=None,
+    networks=None,
+) -> Condensed:
     """Condense `train_ds` (an `ImageArrayDataset`) into `ipc` stored images per class by `method` (Algorithm 5 for
     'idc' / 'idc_i'; DSA; DM). `config` overrides every setting (its `method` and `ipc` win over the arguments).
 
@@ -272,17 +383,30 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     network of each outer iteration instead of a fresh random one, and then held fixed — no updates between matching
     steps (the fixed pretrained networks of Fig. 6.5, left)."""
     from tqdm.auto import tqdm
+
     cfg = (config or CondenseConfig(method=method, ipc=ipc)).resolved()
     dev = get_device(device)
-    gen = torch.Generator().manual_seed(cfg.seed); torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
     real = class_tensors(train_ds, dev, max_per_class, cfg.seed)
     keys = _check_classes(classes, len(real))
     real = {i: real[c] for i, c in enumerate(keys)}
-    if networks is not None and not callable(networks): raise ValueError(f"networks must be a callable iteration -> nn.Module, got {type(networks).__name__}")
-    C = len(real); norm = _norm(train_ds.mean, train_ds.std, dev)
-    if min(len(v) for v in real.values()) < 1: raise ValueError("every class needs at least one training image")
+    if networks is not None and not callable(networks):
+        raise ValueError(f"networks must be a callable iteration -> nn.Module, got {type(networks).__name__}")
+    C = len(real)
+    short = {c: len(x) for c, x in real.items() if len(x) < cfg.ipc}
+    if short:
+        c, n = next(iter(short.items()))
+        raise ValueError(
+            f"ipc={cfg.ipc} exceeds the {n} training images of class {c} ({len(short)} classes have fewer)"
+        )
+    channels = next(iter(real.values())).shape[1]
+    norm = _norm(train_ds.mean or (0.5,) * channels, train_ds.std or (0.5,) * channels, dev)  # as BatchLoader
+    if min(len(v) for v in real.values()) < 1:
+        raise ValueError("every class needs at least one training image")
     S = init_synthetic(real, cfg.ipc, cfg.factor, cfg.seed, cfg.axis, cfg.pad)
-    S.images = S.images.to(dev).requires_grad_(True); S.labels = S.labels.to(dev)
+    S.images = S.images.to(dev).requires_grad_(True)
+    S.labels = S.labels.to(dev)
     opt_img = torch.optim.SGD([S.images], lr=cfg.lr_img, momentum=0.5)
     aug = SiameseAugment(generator=gen)
     margs = _model_args(cfg.model, cfg.model_args, S.images.shape[2])
@@ -291,18 +415,25 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
     for it in bar:
         net = (networks(it) if networks is not None else create_model(cfg.model, C, **margs)).to(dev).train()
         if cfg.method == "dm":
-            for p_ in net.parameters(): p_.requires_grad_(False)
+            for p_ in net.parameters():
+                p_.requires_grad_(False)
             loss = 0.0
             for c in range(C):
-                xr = _sample(real[c], cfg.batch_real, gen); xs = multi_formation(S.images[S.labels == c], cfg.factor, cfg.axis, cfg.pad)
+                xr = _sample(real[c], cfg.batch_real, gen)
+                xs = multi_formation(S.images[S.labels == c], cfg.factor, cfg.axis, cfg.pad)
                 xa = aug(norm(torch.cat([xr, xs])))
                 f = net.features(xa)
-                loss = loss + ((f[:len(xr)].mean(0) - f[len(xr):].mean(0)) ** 2).sum()
-            opt_img.zero_grad(); loss.backward(); opt_img.step()
-            with torch.no_grad(): S.images.clamp_(0, 1)
+                loss = loss + ((f[: len(xr)].mean(0) - f[len(xr) :].mean(0)) ** 2).sum()
+            opt_img.zero_grad()
+            loss.backward()
+            opt_img.step()
+            with torch.no_grad():
+                S.images.clamp_(0, 1)
             rec = dict(iteration=it + 1, loss=float(loss.detach()) / C, seconds=time.perf_counter() - t0)
-            if (it + 1) % log_every == 0 or it + 1 == cfg.iterations: S.history.append(rec)
-            bar.set_postfix(loss=f"{rec['loss']:.4f}"); continue
+            if (it + 1) % log_every == 0 or it + 1 == cfg.iterations:
+                S.history.append(rec)
+            bar.set_postfix(loss=f"{rec['loss']:.4f}")
+            continue
         opt_net = torch.optim.SGD(net.parameters(), lr=cfg.lr_net, momentum=0.9, weight_decay=5e-4)
         params = matched_parameters(net)
         total = 0.0
@@ -312,33 +443,60 @@ def condense(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfi
                 xr = _sample(real[c], cfg.batch_real, gen)
                 xs = multi_formation(S.images[S.labels == c], cfg.factor, cfg.axis, cfg.pad)
                 xa = aug(norm(torch.cat([xr, xs])))
-                yr = torch.full((len(xr),), c, device=dev); ys = torch.full((len(xs),), c, device=dev)
-                loss = match_loss(net, xa[:len(xr)], yr, xa[len(xr):], ys, cfg.metric, params)
-                opt_img.zero_grad(); loss.backward(); opt_img.step()
+                yr = torch.full((len(xr),), c, device=dev)
+                ys = torch.full((len(xs),), c, device=dev)
+                loss = match_loss(net, xa[: len(xr)], yr, xa[len(xr) :], ys, cfg.metric, params)
+                opt_img.zero_grad()
+                loss.backward()
+                opt_img.step()
                 step_loss += float(loss.detach())
-            with torch.no_grad(): S.images.clamp_(0, 1)
+            with torch.no_grad():
+                S.images.clamp_(0, 1)
             total += step_loss / C
-            if step == cfg.inner - 1 or networks is not None: continue
+            if step == cfg.inner - 1 or networks is not None:
+                continue
             if cfg.net_data == "real":
-                parts = [_sample(real[c], max(1, cfg.batch_real // C), gen) for c in range(C)]   # a class may have fewer images
+                parts = [
+                    _sample(real[c], max(1, cfg.batch_real // C), gen) for c in range(C)
+                ]  # a class may have fewer images
                 xb = torch.cat(parts)
-                yb = F.one_hot(torch.cat([torch.full((len(x_),), c, device=dev) for c, x_ in enumerate(parts)]), C).float()
+                yb = F.one_hot(
+                    torch.cat([torch.full((len(x_),), c, device=dev) for c, x_ in enumerate(parts)]), C
+                ).float()
             else:
-                xb, yl = (t.detach() for t in S.formed()); yb = F.one_hot(yl, C).float()
+                xb, yl = (t.detach() for t in S.formed())
+                yb = F.one_hot(yl, C).float()
             xb = norm(xb)
-            if cfg.regularize or cfg.net_data == "synthetic": xb = aug(xb)
-            if cfg.regularize and cfg.net_data == "real" and float(torch.rand(1, generator=gen)) < 0.5: xb, yb = _cutmix(xb, yb, gen)
-            out = net(xb); l_net = -(yb * out.log_softmax(1)).sum(1).mean()
-            opt_net.zero_grad(); l_net.backward(); opt_net.step()
+            if cfg.regularize or cfg.net_data == "synthetic":
+                xb = aug(xb)
+            if cfg.regularize and cfg.net_data == "real" and float(torch.rand(1, generator=gen)) < 0.5:
+                xb, yb = _cutmix(xb, yb, gen)
+            out = net(xb)
+            l_net = -(yb * out.log_softmax(1)).sum(1).mean()
+            opt_net.zero_grad()
+            l_net.backward()
+            opt_net.step()
         rec = dict(iteration=it + 1, loss=total / cfg.inner, seconds=time.perf_counter() - t0)
-        if (it + 1) % log_every == 0 or it + 1 == cfg.iterations: S.history.append(rec)
+        if (it + 1) % log_every == 0 or it + 1 == cfg.iterations:
+            S.history.append(rec)
         bar.set_postfix(loss=f"{rec['loss']:.4f}")
-    S.images = S.images.detach().cpu(); S.labels = torch.as_tensor(keys)[S.labels.cpu()]
+    S.images = S.images.detach().cpu()
+    S.labels = torch.as_tensor(keys)[S.labels.cpu()]
     return S
 
 # %% ../nbs/60_condense.ipynb #1dceccc7
-def condense_partitioned(train_ds, ipc: int = 10, method: str = "idc", config: CondenseConfig | None = None, device="auto",
-                         group_size: int = 10, groups=None, progress: bool = True, max_per_class: int | None = None, log_every: int = 1) -> Condensed:
+def condense_partitioned(
+    train_ds,
+    ipc: int = 10,
+    method: str = "idc",
+    config: CondenseConfig | None = None,
+    device="auto",
+    group_size: int = 10,
+    groups=None,
+    progress: bool = True,
+    max_per_class: int | None = None,
+    log_every: int = 1,
+) -> Condensed:
     """Condense `train_ds` class group by class group — `groups` (lists of class ids) or consecutive runs of `group_size`
     classes — with `condense(classes=group)`; under torchrun rank r condenses groups r, r + N, ... and every rank returns
     the whole condensed set (rows in group order, as on one process). The history holds each group's records, tagged."""
@@ -349,113 +507,254 @@ def condense_partitioned(train_ds, ipc: int = 10, method: str = "idc", config: C
         groups = [list(range(a, min(a + int(group_size), n_classes))) for a in range(0, n_classes, int(group_size))]
     groups = [_check_classes(g, n_classes) for g in groups]
     flat = [c for g in groups for c in g]
-    if len(set(flat)) != len(flat): raise ValueError(f"groups must be disjoint, got {groups}")
-    env = current(); mine = list(range(env.rank, len(groups), env.world_size))
+    if len(set(flat)) != len(flat):
+        raise ValueError(f"groups must be disjoint, got {groups}")
+    env = current()
+    mine = list(range(env.rank, len(groups), env.world_size))
     imgs, labs, tags, hist = [], [], [], []
     for g in mine:
-        S = condense(train_ds, config=replace(cfg, seed=cfg.seed + g), device=device, progress=progress and env.is_main,
-                     max_per_class=max_per_class, log_every=log_every, classes=groups[g])
-        imgs.append(S.images); labs.append(S.labels); tags.append(torch.full((len(S.labels),), g)); hist += [dict(r, group=g) for r in S.history]
-    x, y, t = (torch.cat(v) if v else torch.empty(0) for v in (imgs, labs, tags))   # more ranks than groups: empty, still gathered
+        S = condense(
+            train_ds,
+            config=replace(cfg, seed=cfg.seed + g),
+            device=device,
+            progress=progress and env.is_main,
+            max_per_class=max_per_class,
+            log_every=log_every,
+            classes=groups[g],
+        )
+        imgs.append(S.images)
+        labs.append(S.labels)
+        tags.append(torch.full((len(S.labels),), g))
+        hist += [dict(r, group=g) for r in S.history]
+    x, y, t = (
+        torch.cat(v) if v else torch.empty(0) for v in (imgs, labs, tags)
+    )  # more ranks than groups: empty, still gathered
     if env.distributed:
         x, y, t = all_gather_rows(x), all_gather_rows(y), all_gather_rows(t)
         hist = [r for h in all_gather_object(hist) for r in h]
-    order = torch.sort(t, stable=True).indices           # group order; within a group the condense() order
+    order = torch.sort(t, stable=True).indices  # group order; within a group the condense() order
     hist.sort(key=lambda r: (r["group"], r["iteration"]))
     return Condensed(x[order], y[order], cfg.factor, cfg.axis, hist, cfg.pad)
 
 # %% ../nbs/60_condense.ipynb #7e5aba21
-def evaluate_condensed(cond: Condensed, test_ds, model: str = "convnet3", model_args: dict | None = None, epochs: int = 1000,
-                       batch_size: int = 64, lr: float = 0.01, seeds=(0, 1, 2), augment: bool = True, cutmix: bool = True,
-                       device="auto", progress: bool = False, classes=None) -> dict:
+def evaluate_condensed(
+    cond: Condensed,
+    test_ds,
+    model: str = "convnet3",
+    model_args: dict | None = None,
+    epochs: int = 1000,
+    batch_size: int = 64,
+    lr: float = 0.01,
+    seeds=(0, 1, 2),
+    augment: bool = True,
+    cutmix: bool = True,
+    device="auto",
+    progress: bool = False,
+    classes=None,
+) -> dict:
     """Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed.
     `classes`: a model over these classes only, tested on their test images (class-incremental learning: a classifier
     over the classes seen so far, as GDumb's masking of unseen classes)."""
     from tqdm.auto import tqdm
+
     check_positive("epochs", epochs)
-    dev = get_device(device); norm = _norm(test_ds.mean, test_ds.std, dev)
+    dev = get_device(device)
+    channels = test_ds.images.shape[-1]
+    norm = _norm(test_ds.mean or (0.5,) * channels, test_ds.std or (0.5,) * channels, dev)
     x, y = (t.detach().to(dev) for t in cond.formed())
     C = int(test_ds.num_classes)
     xt, yt = _float_images(test_ds)
     if classes is not None:
-        keys = torch.as_tensor(_check_classes(classes, C)); remap = torch.full((C,), -1, dtype=torch.long); remap[keys] = torch.arange(len(keys))
-        if (remap[y.cpu()] < 0).any(): raise ValueError(f"classes={list(classes)!r} misses labels of the condensed set {sorted(set(y.tolist()))}")
-        y = remap[y.cpu()].to(dev); keep = remap[yt] >= 0; xt, yt = xt[keep], remap[yt[keep]]; C = len(keys)
+        keys = torch.as_tensor(_check_classes(classes, C))
+        remap = torch.full((C,), -1, dtype=torch.long)
+        remap[keys] = torch.arange(len(keys))
+        if (remap[y.cpu()] < 0).any():
+            raise ValueError(f"classes={list(classes)!r} misses labels of the condensed set {sorted(set(y.tolist()))}")
+        y = remap[y.cpu()].to(dev)
+        keep = remap[yt] >= 0
+        xt, yt = xt[keep], remap[yt[keep]]
+        C = len(keys)
     margs = _model_args(model, model_args or {}, x.shape[2])
     accs = []
     for seed in seeds:
-        torch.manual_seed(seed); gen = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed)
         net = create_model(model, C, **margs).to(dev)
         opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
         steps = math.ceil(len(x) / batch_size)
-        sched = torch.optim.lr_scheduler.MultiStepLR(opt, [int(epochs * 2 / 3) * steps, int(epochs * 5 / 6) * steps], 0.2)
+        sched = torch.optim.lr_scheduler.MultiStepLR(
+            opt, [int(epochs * 2 / 3) * steps, int(epochs * 5 / 6) * steps], 0.2
+        )
         aug = SiameseAugment(generator=gen)
         for _ in tqdm(range(epochs), disable=not progress, leave=False):
             net.train()
             for idx in torch.randperm(len(x), generator=gen).to(dev).split(batch_size):
                 xb, yb = norm(x[idx]), F.one_hot(y[idx], C).float()
-                if augment: xb = aug(xb)
-                if cutmix and float(torch.rand(1, generator=gen)) < 0.5: xb, yb = _cutmix(xb, yb, gen)
+                if augment:
+                    xb = aug(xb)
+                if cutmix and float(torch.rand(1, generator=gen)) < 0.5:
+                    xb, yb = _cutmix(xb, yb, gen)
                 loss = -(yb * net(xb).log_softmax(1)).sum(1).mean()
-                opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        net.eval(); correct = 0
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        net.eval()
+        correct = 0
         with torch.no_grad():
-            for i in range(0, len(xt), 500): correct += int((net(norm(xt[i:i + 500].to(dev))).argmax(1).cpu() == yt[i:i + 500]).sum())
+            for i in range(0, len(xt), 500):
+                correct += int((net(norm(xt[i : i + 500].to(dev))).argmax(1).cpu() == yt[i : i + 500]).sum())
         accs.append(100 * correct / len(xt))
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs)
 
 # %% ../nbs/60_condense.ipynb #0291aa90
 PAPER_CONFIGS = {
-    "cifar10": dict(data="CIFAR-10 (torchvision), 5,000 images a class", shape=(3, 32, 32), classes=10, ipcs=(1, 10, 50),
-                    config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
-                    eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)}, eval_epochs=1000, tables=("6.1", "6.2", "6.5", "6.6", "6.7")),
-    "cifar100_continual": dict(data="CIFAR-100 (torchvision), 5 class-incremental steps of 20 classes", shape=(3, 32, 32), classes=100, ipcs=(20,),
-                    config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
-                    eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)}, eval_epochs=1000, tables=("Fig. 6.7",)),
-    "imagenet10": dict(data="ImageNet-10 subset (ImageFolder <DATAOPT_DATA>/imagenet10, ~1,200 images a class)", shape=(3, 224, 224), classes=10, ipcs=(10, 20),
-                    config=CondenseConfig(method="idc", factor=3, pad=True, iterations=2000, inner=100, model="resnet10_ap", model_args=dict(width=64, image_size=224)),
-                    eval_models={"resnet10_ap": dict(width=64, image_size=224)}, eval_epochs=1000, tables=("6.3", "6.7"), group_size=10),
-    "imagenet100": dict(data="ImageNet-100 subset (ImageFolder <DATAOPT_DATA>/imagenet100, ~1,200 images a class)", shape=(3, 224, 224), classes=100, ipcs=(10, 20),
-                    config=CondenseConfig(method="idc", factor=3, pad=True, iterations=2000, inner=100, model="resnet10_ap", model_args=dict(width=64, image_size=224)),
-                    eval_models={"resnet10_ap": dict(width=64, image_size=224)}, eval_epochs=1000, tables=("6.3",), group_size=10),
-    "speech": dict(data="Mini Speech Commands: 8,000 one-second clips, 8 classes, 64x64 magnitude spectrograms", shape=(1, 64, 64), classes=8, ipcs=(10, 20),
-                    config=CondenseConfig(method="idc", factor=2, axis="time", iterations=2000, inner=100, model="convnet4", model_args=dict(width=128, in_channels=1)),
-                    eval_models={"convnet4": dict(width=128, in_channels=1)}, eval_epochs=1000, tables=("6.4",)),
+    "cifar10": dict(
+        data="CIFAR-10 (torchvision), 5,000 images a class",
+        shape=(3, 32, 32),
+        classes=10,
+        ipcs=(1, 10, 50),
+        config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
+        eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)},
+        eval_epochs=1000,
+        tables=("6.1", "6.2", "6.5", "6.6", "6.7"),
+    ),
+    "cifar100_continual": dict(
+        data="CIFAR-100 (torchvision), 5 class-incremental steps of 20 classes",
+        shape=(3, 32, 32),
+        classes=100,
+        ipcs=(20,),
+        config=CondenseConfig(method="idc", iterations=2000, inner=100, model="convnet3", model_args=dict(width=128)),
+        eval_models={"convnet3": dict(width=128), "resnet10": dict(width=64)},
+        eval_epochs=1000,
+        tables=("Fig. 6.7",),
+    ),
+    "imagenet10": dict(
+        data="ImageNet-10 subset (ImageFolder <DATAOPT_DATA>/imagenet10, ~1,200 images a class)",
+        shape=(3, 224, 224),
+        classes=10,
+        ipcs=(10, 20),
+        config=CondenseConfig(
+            method="idc",
+            factor=3,
+            pad=True,
+            iterations=2000,
+            inner=100,
+            model="resnet10_ap",
+            model_args=dict(width=64, image_size=224),
+        ),
+        eval_models={"resnet10_ap": dict(width=64, image_size=224)},
+        eval_epochs=1000,
+        tables=("6.3", "6.7"),
+        group_size=10,
+    ),
+    "imagenet100": dict(
+        data="ImageNet-100 subset (ImageFolder <DATAOPT_DATA>/imagenet100, ~1,200 images a class)",
+        shape=(3, 224, 224),
+        classes=100,
+        ipcs=(10, 20),
+        config=CondenseConfig(
+            method="idc",
+            factor=3,
+            pad=True,
+            iterations=2000,
+            inner=100,
+            model="resnet10_ap",
+            model_args=dict(width=64, image_size=224),
+        ),
+        eval_models={"resnet10_ap": dict(width=64, image_size=224)},
+        eval_epochs=1000,
+        tables=("6.3",),
+        group_size=10,
+    ),
+    "speech": dict(
+        data="Mini Speech Commands: 8,000 one-second clips, 8 classes, 64x64 magnitude spectrograms",
+        shape=(1, 64, 64),
+        classes=8,
+        ipcs=(10, 20),
+        config=CondenseConfig(
+            method="idc",
+            factor=2,
+            axis="time",
+            iterations=2000,
+            inner=100,
+            model="convnet4",
+            model_args=dict(width=128, in_channels=1),
+        ),
+        eval_models={"convnet4": dict(width=128, in_channels=1)},
+        eval_epochs=1000,
+        tables=("6.4",),
+    ),
 }
+
 
 def dry_run_paper_config(name: str, device="cpu", n_per_class: int = 3, max_classes: int = 10) -> dict:
     "Run a `PAPER_CONFIGS` entry for one outer iteration (two matching steps) and one evaluation epoch on random data of its shape."
     check_choice("name", name, tuple(PAPER_CONFIGS))
-    pc = PAPER_CONFIGS[name]; C_, H, W = pc["shape"]; K = min(pc["classes"], max_classes)
+    pc = PAPER_CONFIGS[name]
+    C_, H, W = pc["shape"]
+    K = min(pc["classes"], max_classes)
     rng = np.random.default_rng(0)
+
     def rand_ds(n):
         y = np.repeat(np.arange(K), n)
         x = rng.integers(0, 256, (len(y), H, W, C_), dtype=np.uint8)
-        return ImageArrayDataset(x, y, f"random {name}-shaped", [str(c) for c in range(K)], mean=(0.5,) * C_, std=(0.25,) * C_)
+        return ImageArrayDataset(
+            x, y, f"random {name}-shaped", [str(c) for c in range(K)], mean=(0.5,) * C_, std=(0.25,) * C_
+        )
+
     tr, te = rand_ds(n_per_class), rand_ds(1)
     cfg = CondenseConfig(**{**asdict(pc["config"]), "ipc": 1, "iterations": 1, "inner": 2, "batch_real": 2})
     t0 = time.perf_counter()
-    S = (condense_partitioned(tr, config=cfg, device=device, group_size=pc["group_size"], progress=False) if "group_size" in pc
-         else condense(tr, config=cfg, device=device, progress=False))
+    S = (
+        condense_partitioned(tr, config=cfg, device=device, group_size=pc["group_size"], progress=False)
+        if "group_size" in pc
+        else condense(tr, config=cfg, device=device, progress=False)
+    )
     xf, yf = S.formed()
-    if xf.shape[1:] != (C_, H, W): raise AssertionError(f"{name}: formed shape {tuple(xf.shape[1:])} != {pc['shape']}")
-    accs = {m: evaluate_condensed(S, te, model=m, model_args=a, epochs=1, seeds=(0,), device=device)["mean"] for m, a in pc["eval_models"].items()}
-    return dict(name=name, stored=tuple(S.images.shape), formed=tuple(xf.shape), eval_models=list(accs), seconds=time.perf_counter() - t0)
+    if xf.shape[1:] != (C_, H, W):
+        raise AssertionError(f"{name}: formed shape {tuple(xf.shape[1:])} != {pc['shape']}")
+    accs = {
+        m: evaluate_condensed(S, te, model=m, model_args=a, epochs=1, seeds=(0,), device=device)["mean"]
+        for m, a in pc["eval_models"].items()
+    }
+    return dict(
+        name=name,
+        stored=tuple(S.images.shape),
+        formed=tuple(xf.shape),
+        eval_models=list(accs),
+        seconds=time.perf_counter() - t0,
+    )
 
 # %% ../nbs/60_condense.ipynb #7b06ec49
 def bench_condense(ipc: int = 10, steps: int = 3, width: int = 128, device: str = "auto") -> dict:
     "Time per condensation step of IDC / IDC-I / DSA / DM on CIFAR-10 (ratios to DSA in the same run) and peak RSS."
     import resource
-    dev = get_device(device); ds = load_cifar10("train"); out = {}
+
+    dev = get_device(device)
+    ds = load_cifar10("train")
+    out = {}
     print(f"Condensation benchmark: CIFAR-10 ({ds.name}), ConvNet-3 width {width}, ipc {ipc}, {dev}")
     for m in ("dsa", "idc_i", "idc", "dm"):
-        cfg = CondenseConfig(method=m, ipc=ipc, iterations=steps if m == "dm" else 1, inner=steps, model_args=dict(width=width))
-        condense(ds, config=CondenseConfig(**{**asdict(cfg), "iterations": 1, "inner": 1}), device=dev, progress=False)   # warm-up
-        t0 = time.perf_counter(); S = condense(ds, config=cfg, device=dev, progress=False); dt = (time.perf_counter() - t0) / steps
-        out[m] = dict(seconds_per_step=dt, formed_images=len(S.formed()[0]), stored_images=len(S.images),
-                      peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+        cfg = CondenseConfig(
+            method=m, ipc=ipc, iterations=steps if m == "dm" else 1, inner=steps, model_args=dict(width=width)
+        )
+        condense(
+            ds, config=CondenseConfig(**{**asdict(cfg), "iterations": 1, "inner": 1}), device=dev, progress=False
+        )  # warm-up
+        t0 = time.perf_counter()
+        S = condense(ds, config=cfg, device=dev, progress=False)
+        dt = (time.perf_counter() - t0) / steps
+        out[m] = dict(
+            seconds_per_step=dt,
+            formed_images=len(S.formed()[0]),
+            stored_images=len(S.images),
+            peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        )
     for m, r in out.items():
         r["ratio_to_dsa"] = r["seconds_per_step"] / out["dsa"]["seconds_per_step"]
-        print(f"  {m:6s}: {r['seconds_per_step']:6.2f} s per {'iteration' if m == 'dm' else 'matching step'} ({r['ratio_to_dsa']:.2f}x DSA); "
-              f"{r['stored_images']} stored -> {r['formed_images']} training images; peak RSS {r['peak_rss_gib']:.2f} GiB")
+        print(
+            f"  {m:6s}: {r['seconds_per_step']:6.2f} s per {'iteration' if m == 'dm' else 'matching step'} ({r['ratio_to_dsa']:.2f}x DSA); "
+            f"{r['stored_images']} stored -> {r['formed_images']} training images; peak RSS {r['peak_rss_gib']:.2f} GiB"
+        )
     return out

@@ -20,8 +20,10 @@ __all__ = ['SCALES', 'DataoptError', 'check_choice', 'check_positive', 'data_dir
 # %% ../nbs/00_core.ipynb #c004
 SCALES = ("smoke", "small", "paper")
 
+
 class DataoptError(Exception):
     "A user-facing error: the CLI prints its message on one line, with no traceback."
+
 
 def check_choice(name: str, value, choices):
     "Raise a `ValueError` naming the argument `name` unless `value` is one of `choices`."
@@ -29,16 +31,19 @@ def check_choice(name: str, value, choices):
         raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
     return value
 
+
 def check_positive(name: str, value, allow_zero=False):
     "Raise a `ValueError` naming `name` unless `value` is a positive (or non-negative) number."
     ok = value >= 0 if allow_zero else value > 0
-    if not ok: raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value!r}")
+    if not ok:
+        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value!r}")
     return value
 
 # %% ../nbs/00_core.ipynb #c006
 def data_dir() -> Path:
     "Where datasets live: `$DATAOPT_DATA`, else `~/.cache/dataopt/data`."
     return Path(os.environ.get("DATAOPT_DATA") or Path.home() / ".cache" / "dataopt" / "data").expanduser()
+
 
 def cache_dir() -> Path:
     "Where trained checkpoints are cached: `$DATAOPT_CACHE`, else `~/.cache/dataopt`."
@@ -47,13 +52,18 @@ def cache_dir() -> Path:
 # %% ../nbs/00_core.ipynb #c009
 def get_device(device: str | torch.device = "auto") -> torch.device:
     "Resolve `device` ('auto', 'cpu', 'cuda', 'cuda:1', ...) to a `torch.device`, checking it exists."
-    if isinstance(device, torch.device): return device
-    if device in (None, "auto"): return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try: dev = torch.device(device)
-    except RuntimeError: raise ValueError(f"device={device!r} is not a torch device (use 'auto', 'cpu' or 'cuda')") from None
+    if isinstance(device, torch.device):
+        return device
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device={device!r} is not a torch device (use 'auto', 'cpu' or 'cuda')") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for but CUDA is not available on this machine")
     return dev
+
 
 def set_threads(n: int | None = None) -> int:
     "Set torch's intra-op thread count (default: `$DATAOPT_THREADS` or all cores); returns it."
@@ -61,21 +71,30 @@ def set_threads(n: int | None = None) -> int:
     torch.set_num_threads(check_positive("threads", int(n)))
     return n
 
+
 def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generator:
     "Seed python, numpy and torch; returns a CPU `torch.Generator` seeded with `seed`."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if deterministic:
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     return torch.Generator().manual_seed(seed)
 
 # %% ../nbs/00_core.ipynb #c012
 def _jsonable(o):
-    if is_dataclass(o): return _jsonable(asdict(o))
-    if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in sorted(o.items())}
-    if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
-    if isinstance(o, Path): return str(o)
-    if isinstance(o, (np.integer, np.floating)): return o.item()
+    if is_dataclass(o):
+        return _jsonable(asdict(o))
+    if isinstance(o, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(o.items())}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, (np.integer, np.floating)):
+        return o.item()
     return o
+
 
 def config_key(*parts, n: int = 16) -> str:
     "A stable hex digest of JSON-able `parts` (dicts, dataclasses, strings, numbers)."
@@ -86,25 +105,32 @@ def config_key(*parts, n: int = 16) -> str:
 @contextlib.contextmanager
 def atomic_path(path):
     "Yield a temporary path beside `path`; on success it is renamed onto `path`, on error removed."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; outputs should be readable like any other
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs should be readable like any other
     try:
         yield Path(tmp)
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
 
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` to `path` atomically."
-    with atomic_path(path) as tmp: Path(tmp).write_text(text, encoding="utf-8")
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)
+
 
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` to `path` atomically."
-    with atomic_path(path) as tmp: torch.save(obj, tmp)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
     return Path(path)
 
 # %% ../nbs/00_core.ipynb #c016b
@@ -112,55 +138,69 @@ def atomic_torch_save(obj, path) -> Path:
 # `atomic_path` passes, nothing else a user is likely to keep has this shape
 _ATOMIC_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
 
+
 def sweep_stale_temps(folder, min_age_s: float = 600, recursive: bool = False) -> list[Path]:
     """Remove the temporaries of interrupted `atomic_path` writes in `folder` (and below it when `recursive`)
     not modified for `min_age_s` seconds; returns the paths removed. A missing `folder` has nothing to sweep."""
     check_positive("min_age_s", min_age_s, allow_zero=True)
     folder = Path(folder)
-    if not folder.exists(): return []
-    if not folder.is_dir(): raise ValueError(f"folder={str(folder)!r} is not a directory")
+    if not folder.exists():
+        return []
+    if not folder.is_dir():
+        raise ValueError(f"folder={str(folder)!r} is not a directory")
     if recursive:
-        walk = os.walk(folder)   # does not follow symlinked folders: a sweep never leaves the tree it was given
+        walk = os.walk(folder)  # does not follow symlinked folders: a sweep never leaves the tree it was given
     else:
         walk = [(str(folder), [], os.listdir(folder))]
     cutoff = time.time() - min_age_s
     removed = []
     for root, _, names in walk:
         for name in names:
-            if not _ATOMIC_TEMP.fullmatch(name): continue
+            if not _ATOMIC_TEMP.fullmatch(name):
+                continue
             p = Path(root) / name
             try:
                 st = p.lstat()
-                if not p.is_file() or p.is_symlink() or st.st_mtime > cutoff: continue
+                if not p.is_file() or p.is_symlink() or st.st_mtime > cutoff:
+                    continue
                 p.unlink()
-            except FileNotFoundError:   # its writer renamed or removed it meanwhile
+            except FileNotFoundError:  # its writer renamed or removed it meanwhile
                 continue
             removed.append(p)
     return sorted(removed)
 
 # %% ../nbs/00_core.ipynb #c018
 def _fmt(v):
-    if v is None or (isinstance(v, float) and np.isnan(v)): return "—"
-    if isinstance(v, float): return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
     return str(v).replace("|", "\\|").replace("\n", " ")
+
 
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     "Render a list of dicts (or a DataFrame) as a GitHub markdown table."
-    if hasattr(rows, "to_dict"): rows = rows.to_dict("records")
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict("records")
     rows = list(rows)
     columns = columns or (list(rows[0]) if rows else [])
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     out += ["| " + " | ".join(_fmt(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"
 
+
 def write_table(rows, path, title: str = "", note: str = "") -> list[Path]:
     "Write `rows` (list of dicts or DataFrame) to `path`.csv and `path`.md atomically; returns both paths."
-    if hasattr(rows, "to_dict"): rows = rows.to_dict("records")
-    rows = list(rows); path = Path(path)
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict("records")
+    rows = list(rows)
+    path = Path(path)
     cols = list(dict.fromkeys(k for r in rows for k in r))
     csv_p, md_p = path.with_suffix(".csv"), path.with_suffix(".md")
     with atomic_path(csv_p) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=cols); w.writeheader(); w.writerows(rows)
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
     md = (f"### {title}\n\n" if title else "") + markdown_table(rows, cols) + (f"\n{note}\n" if note else "")
     atomic_write_text(md_p, md)
     return [csv_p, md_p]
@@ -169,32 +209,48 @@ def write_table(rows, path, title: str = "", note: str = "") -> list[Path]:
 def _reported_file(name: str):
     return resources.files("dataopt").joinpath("reported", name)
 
+
 def _read_csv(name: str) -> list[dict]:
-    with _reported_file(name).open(encoding="utf-8") as f: return list(csv.DictReader(f))
+    with _reported_file(name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
 
 def thesis_tables() -> list[dict]:
     "Every numbered table of the thesis: `table, chapter, title, lines, has_numbers, file`."
     return _read_csv("tables.csv")
 
+
 def thesis_figures() -> list[dict]:
     "One row per figure 3.1–8.12: what it shows, axes, series and the numbers the text gives."
     return _read_csv("figures.csv")
 
+
 def reported(table: str) -> list[dict]:
     "The reported cells of thesis table `table` (e.g. '3.2'), values as floats (None where empty)."
     known = {t["table"]: t for t in thesis_tables()}
-    if table not in known: raise ValueError(f"table={table!r} is not a numbered thesis table")
-    if not known[table]["file"]: raise ValueError(f"table={table!r} has no numeric results ({known[table]['has_numbers']})")
+    if table not in known:
+        raise ValueError(f"table={table!r} is not a numbered thesis table")
+    if not known[table]["file"]:
+        raise ValueError(f"table={table!r} has no numeric results ({known[table]['has_numbers']})")
     rows = _read_csv(known[table]["file"])
-    for r in rows: r["value"] = float(r["value"]) if r["value"].strip() else None
+    for r in rows:
+        r["value"] = float(r["value"]) if r["value"].strip() else None
     return rows
+
 
 def reported_value(table: str, method: str, metric: str, setting: str | None = None) -> float | None:
     "One reported number: the cell of `table` for `method` and `metric` (and `setting` when ambiguous)."
-    rows = [r for r in reported(table) if r["method"] == method and r["metric"] == metric and setting in (None, r["setting"])]
-    if len({r["setting"] for r in rows}) > 1: raise ValueError(f"setting is ambiguous for table {table}: {sorted({r['setting'] for r in rows})}")
-    if not rows: raise KeyError(f"no reported value for table={table!r} method={method!r} metric={metric!r} setting={setting!r}")
+    rows = [
+        r
+        for r in reported(table)
+        if r["method"] == method and r["metric"] == metric and setting in (None, r["setting"])
+    ]
+    if len({r["setting"] for r in rows}) > 1:
+        raise ValueError(f"setting is ambiguous for table {table}: {sorted({r['setting'] for r in rows})}")
+    if not rows:
+        raise KeyError(f"no reported value for table={table!r} method={method!r} metric={metric!r} setting={setting!r}")
     return rows[0]["value"]
+
 
 def hyperparameters(chapter: int | None = None) -> list[dict]:
     "The hyperparameters the thesis states (empty `value`: the method uses it but the text gives no number)."
@@ -204,25 +260,38 @@ def hyperparameters(chapter: int | None = None) -> list[dict]:
 # %% ../nbs/00_core.ipynb #c024
 class Outputs:
     "Collects an experiment's figures and tables in `out_dir` and records them in `manifest.json`."
+
     def __init__(self, out_dir: str | Path | None, experiment: str, scale: str, setting: str = ""):
         check_choice("scale", scale, SCALES)
         self._tmp = None if out_dir else tempfile.TemporaryDirectory(prefix=f"dataopt-{experiment}-")
-        self.dir = Path(out_dir or self._tmp.name); self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(out_dir or self._tmp.name)
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.experiment, self.scale, self.setting = experiment, scale, setting
         self.artefacts: list[dict] = []
 
     def _record(self, artefact, kind, files, setting, note, **extra):
-        self.artefacts.append(dict(id=artefact, kind=kind, files=[Path(f).name for f in files],
-                                   setting=setting or self.setting, note=note, **extra))
+        self.artefacts.append(
+            dict(
+                id=artefact,
+                kind=kind,
+                files=[Path(f).name for f in files],
+                setting=setting or self.setting,
+                note=note,
+                **extra,
+            )
+        )
 
     def figure(self, fig, name: str, artefact: str | None = None, setting: str = "", note: str = "", dpi=120) -> Path:
         "Save matplotlib `fig` as `name`.png; `artefact` is the thesis figure it regenerates (e.g. 'figure 3.2')."
         path = self.dir / f"{name}.png"
-        with atomic_path(path) as tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
         self._record(artefact or name, "figure", [path], setting, note)
         return path
 
-    def table(self, rows, name: str, artefact: str | None = None, title: str = "", setting: str = "", note: str = "") -> list[Path]:
+    def table(
+        self, rows, name: str, artefact: str | None = None, title: str = "", setting: str = "", note: str = ""
+    ) -> list[Path]:
         "Save `rows` as `name`.csv/.md; for a thesis table give reported and reproduced columns side by side."
         files = write_table(rows, self.dir / name, title=title, note=note)
         self._record(artefact or name, "table", files, setting, note)
@@ -232,13 +301,20 @@ class Outputs:
         "Record data files already written into the folder (per-item outcomes, a ledger) in the manifest."
         files = [Path(f) for f in files]
         missing = [str(f) for f in files if not (self.dir / f.name).exists()]
-        if missing: raise ValueError(f"files must already exist in {self.dir}: missing {', '.join(missing)}")
+        if missing:
+            raise ValueError(f"files must already exist in {self.dir}: missing {', '.join(missing)}")
         self._record(artefact, "data", files, "", note)
         return files
 
     def finish(self, **summary) -> Path:
         "Write the manifest (atomically, last, so a manifest only exists for a finished run)."
-        m = dict(experiment=self.experiment, scale=self.scale, setting=self.setting, artefacts=self.artefacts, summary=_jsonable(summary))
+        m = dict(
+            experiment=self.experiment,
+            scale=self.scale,
+            setting=self.setting,
+            artefacts=self.artefacts,
+            summary=_jsonable(summary),
+        )
         return atomic_write_text(self.dir / f"{self.experiment}.manifest.json", json.dumps(m, indent=1))
 
 # %% ../nbs/00_core.ipynb #c027
@@ -249,10 +325,21 @@ def compare_rows(table: str, pairs: list[tuple], thesis_setting: str, our_settin
     for p in pairs:
         method, metric, ours = p[:3]
         rep_method = p[3] if len(p) > 3 else method
-        try: rep = reported_value(table, rep_method, metric, thesis_setting)
-        except KeyError: rep = None
+        try:
+            rep = reported_value(table, rep_method, metric, thesis_setting)
+        except KeyError:
+            rep = None
         delta = None if rep is None or ours is None else round(float(ours) - rep, 4)
-        rows.append(dict(table=table, method=method, metric=metric, reported=rep,
-                         reproduced=None if ours is None else round(float(ours), 4), delta=delta,
-                         thesis_setting=thesis_setting, our_setting=our_setting))
+        rows.append(
+            dict(
+                table=table,
+                method=method,
+                metric=metric,
+                reported=rep,
+                reproduced=None if ours is None else round(float(ours), 4),
+                delta=delta,
+                thesis_setting=thesis_setting,
+                our_setting=our_setting,
+            )
+        )
     return rows

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
-from .core import data_dir, check_choice, check_positive, DataoptError
+from .core import data_dir, check_choice, check_positive, DataoptError, get_device
 from .distributed import per_rank_batch
 
 # %% auto #0
@@ -23,8 +23,10 @@ CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 CIFAR100_MEAN, CIFAR100_STD = (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
+
 class DataNotFound(DataoptError, FileNotFoundError):
     "A dataset is missing: the message names the file looked for and how to provide it."
+
 
 class DataCorrupt(DataoptError, ValueError):
     "A dataset file is there but cannot be read (truncated, not an archive, arrays missing): the message names it."
@@ -32,41 +34,67 @@ class DataCorrupt(DataoptError, ValueError):
 # %% ../nbs/01_data.ipynb #6691d679
 class ImageArrayDataset(Dataset):
     "Images (N,H,W,C uint8) and integer labels in memory, with a `name` saying exactly which data it is."
+
     def __init__(self, images: np.ndarray, labels, name: str, classes=None, transform=None, mean=None, std=None):
         images = np.asarray(images)
-        if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be (N,H,W,C) uint8, got {images.shape} {images.dtype}")
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"images must be (N,H,W,C) uint8, got {images.shape} {images.dtype}")
         self.images, self.targets = images, np.asarray(labels, dtype=np.int64)
-        if len(self.images) != len(self.targets): raise ValueError(f"labels has {len(self.targets)} entries for {len(self.images)} images")
+        if len(self.images) != len(self.targets):
+            raise ValueError(f"labels has {len(self.targets)} entries for {len(self.images)} images")
         self.name, self.classes, self.transform = name, tuple(classes) if classes is not None else None, transform
         self.mean, self.std = mean, std
-    def __len__(self): return len(self.images)
+
+    def __len__(self):
+        return len(self.images)
+
     @property
-    def num_classes(self): return len(self.classes) if self.classes else int(self.targets.max()) + 1
+    def num_classes(self):
+        return len(self.classes) if self.classes else int(self.targets.max()) + 1
+
     def __getitem__(self, i):
         x = torch.from_numpy(self.images[i]).permute(2, 0, 1)
         return (self.transform(x) if self.transform else x), int(self.targets[i])
+
     def tensors(self):
         "All images as one (N,C,H,W) uint8 tensor and the labels as int64."
         return torch.from_numpy(self.images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(self.targets)
+
     def subset(self, idx, name: str | None = None):
         "A new dataset of the rows `idx` (labels can then be changed without touching this one)."
         idx = np.asarray(idx)
-        return ImageArrayDataset(self.images[idx], self.targets[idx].copy(), name or f"{self.name} [{len(idx)}]", self.classes, self.transform, self.mean, self.std)
-    def __repr__(self): return f"{type(self).__name__}({self.name!r}, n={len(self)}, classes={self.num_classes})"
+        return ImageArrayDataset(
+            self.images[idx],
+            self.targets[idx].copy(),
+            name or f"{self.name} [{len(idx)}]",
+            self.classes,
+            self.transform,
+            self.mean,
+            self.std,
+        )
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.name!r}, n={len(self)}, classes={self.num_classes})"
 
 # %% ../nbs/01_data.ipynb #c78b6d13
 def _torchvision_cifar(cls, root, train, download):
     import torchvision
-    try: ds = getattr(torchvision.datasets, cls)(root=str(root), train=train, download=download)
-    except RuntimeError: return None   # torchvision: "Dataset not found or corrupted"
+
+    try:
+        ds = getattr(torchvision.datasets, cls)(root=str(root), train=train, download=download)
+    except RuntimeError:
+        return None  # torchvision: "Dataset not found or corrupted"
     return np.asarray(ds.data), np.asarray(ds.targets), ds.classes
+
 
 def _load_npz(fname, root, keys) -> dict:
     "The arrays `keys` of `root/fname`, read now: a corrupt file fails here, naming itself, not later in a notebook."
     path = Path(root) / fname
     if not path.exists():
-        raise DataNotFound(f"{path} not found: set DATAOPT_DATA to a folder holding {fname} "
-                           f"(offline subset) or the torchvision CIFAR archives (or pass download=True online)")
+        raise DataNotFound(
+            f"{path} not found: set DATAOPT_DATA to a folder holding {fname} "
+            f"(offline subset) or the torchvision CIFAR archives (or pass download=True online)"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in keys if k not in z.files]
@@ -75,36 +103,65 @@ def _load_npz(fname, root, keys) -> dict:
             return {k: z[k] for k in keys}
     except DataCorrupt:
         raise
-    except Exception as e:                       # zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError
+    except Exception as e:  # zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError
         why = (str(e).splitlines() or [""])[0][:200]
         msg = f"{path} is corrupt ({type(e).__name__}: {why}): replace it with the original {fname}"
         raise DataCorrupt(msg) from None
 
-def load_cifar10(split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None) -> ImageArrayDataset:
+
+def load_cifar10(
+    split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None
+) -> ImageArrayDataset:
     "CIFAR-10 `split` ('train'/'test'): the full set through torchvision when available, else the real 6k subset."
-    check_choice("split", split, ("train", "test")); check_choice("source", source, ("auto", "full", "subset"))
+    check_choice("split", split, ("train", "test"))
+    check_choice("source", source, ("auto", "full", "subset"))
     root = Path(root or data_dir())
     if source in ("auto", "full"):
         full = _torchvision_cifar("CIFAR10", root, split == "train", download)
-        if full: return ImageArrayDataset(full[0], full[1], "CIFAR-10", full[2], transform, CIFAR10_MEAN, CIFAR10_STD)
+        if full:
+            return ImageArrayDataset(full[0], full[1], "CIFAR-10", full[2], transform, CIFAR10_MEAN, CIFAR10_STD)
         if source == "full":
-            raise DataNotFound(f"full CIFAR-10 not found under {root / 'cifar-10-batches-py'}: pass download=True (online) or set DATAOPT_DATA")
+            raise DataNotFound(
+                f"full CIFAR-10 not found under {root / 'cifar-10-batches-py'}: pass download=True (online) or set DATAOPT_DATA"
+            )
     z = _load_npz("cifar10_subset.npz", root, (f"x_{split}", f"y_{split}", "classes"))
-    return ImageArrayDataset(z[f"x_{split}"], z[f"y_{split}"], "CIFAR-10 (6k subset)", [str(c) for c in z["classes"]], transform, CIFAR10_MEAN, CIFAR10_STD)
+    return ImageArrayDataset(
+        z[f"x_{split}"],
+        z[f"y_{split}"],
+        "CIFAR-10 (6k subset)",
+        [str(c) for c in z["classes"]],
+        transform,
+        CIFAR10_MEAN,
+        CIFAR10_STD,
+    )
 
-def load_cifar100(split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None, label: str = "fine") -> ImageArrayDataset:
+
+def load_cifar100(
+    split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None, label: str = "fine"
+) -> ImageArrayDataset:
     "CIFAR-100 `split` with `label` 'fine' (100) or 'coarse' (20, subset only); full set when available, else the 1.4k subset."
-    check_choice("split", split, ("train", "test")); check_choice("source", source, ("auto", "full", "subset"))
+    check_choice("split", split, ("train", "test"))
+    check_choice("source", source, ("auto", "full", "subset"))
     check_choice("label", label, ("fine", "coarse"))
     root = Path(root or data_dir())
     if source in ("auto", "full") and label == "fine":
         full = _torchvision_cifar("CIFAR100", root, split == "train", download)
-        if full: return ImageArrayDataset(full[0], full[1], "CIFAR-100", full[2], transform, CIFAR100_MEAN, CIFAR100_STD)
+        if full:
+            return ImageArrayDataset(full[0], full[1], "CIFAR-100", full[2], transform, CIFAR100_MEAN, CIFAR100_STD)
         if source == "full":
-            raise DataNotFound(f"full CIFAR-100 not found under {root / 'cifar-100-python'}: pass download=True (online) or set DATAOPT_DATA")
+            raise DataNotFound(
+                f"full CIFAR-100 not found under {root / 'cifar-100-python'}: pass download=True (online) or set DATAOPT_DATA"
+            )
     z = _load_npz("cifar100_subset.npz", root, (f"x_{split}", f"{label}_{split}", f"{label}_classes"))
-    return ImageArrayDataset(z[f"x_{split}"], z[f"{label}_{split}"], "CIFAR-100 (1.4k subset)",
-                             [str(c) for c in z[f"{label}_classes"]], transform, CIFAR100_MEAN, CIFAR100_STD)
+    return ImageArrayDataset(
+        z[f"x_{split}"],
+        z[f"{label}_{split}"],
+        "CIFAR-100 (1.4k subset)",
+        [str(c) for c in z[f"{label}_classes"]],
+        transform,
+        CIFAR100_MEAN,
+        CIFAR100_STD,
+    )
 
 # %% ../nbs/01_data.ipynb #0d19e811
 def cifar_transforms(train: bool, mean=CIFAR10_MEAN, std=CIFAR10_STD) -> v2.Compose:
@@ -112,17 +169,22 @@ def cifar_transforms(train: bool, mean=CIFAR10_MEAN, std=CIFAR10_STD) -> v2.Comp
     aug = [v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip()] if train else []
     return v2.Compose(aug + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
 
+
 class BatchAugment:
     "Random crop with zero `padding` and horizontal flip, drawn independently per image, on a (B,C,H,W) batch."
+
     def __init__(self, padding: int = 4, flip: bool = True):
         self.padding, self.flip = padding, flip
+
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        B, C, H, W = x.shape; p = self.padding; dev = x.device
+        B, C, H, W = x.shape
+        p = self.padding
+        dev = x.device
         xp = torch.nn.functional.pad(x, (p, p, p, p))
         oy = torch.randint(0, 2 * p + 1, (B,), generator=generator).to(dev)
         ox = torch.randint(0, 2 * p + 1, (B,), generator=generator).to(dev)
-        rows = oy[:, None] + torch.arange(H, device=dev)                      # (B, H)
-        cols = ox[:, None] + torch.arange(W, device=dev)                      # (B, W)
+        rows = oy[:, None] + torch.arange(H, device=dev)  # (B, H)
+        cols = ox[:, None] + torch.arange(W, device=dev)  # (B, W)
         if self.flip:
             flip = torch.rand(B, generator=generator).to(dev) < 0.5
             cols = torch.where(flip[:, None], cols.flip(1), cols)
@@ -135,34 +197,58 @@ class BatchLoader:
     With `world_size` > 1 each rank yields its contiguous slice of every global batch of `batch_size` samples (the
     contract of `DistributedSampler`: disjoint, equal per-rank shares, reshuffled by `set_epoch`), augmented with the
     same random draws as on one process — so the ranks' slices together are exactly the single-process batch."""
-    def __init__(self, dataset, batch_size: int = 128, train: bool = True, augment: bool | None = None,
-                 device="cpu", seed: int = 0, drop_last: bool | None = None, mean=None, std=None,
-                 rank: int = 0, world_size: int = 1):
-        if batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if world_size < 1 or not 0 <= rank < world_size: raise ValueError(f"rank={rank} must lie in [0, world_size={world_size})")
-        if train: per_rank_batch(batch_size, world_size)
+
+    def __init__(
+        self,
+        dataset,
+        batch_size: int = 128,
+        train: bool = True,
+        augment: bool | None = None,
+        device="cpu",
+        seed: int = 0,
+        drop_last: bool | None = None,
+        mean=None,
+        std=None,
+        rank: int = 0,
+        world_size: int = 1,
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"rank={rank} must lie in [0, world_size={world_size})")
+        if train:
+            per_rank_batch(batch_size, world_size)
         self.rank, self.world_size = rank, world_size
         self.x, self.y = dataset.tensors()
         mean, std = mean or dataset.mean or (0.5,) * self.x.shape[1], std or dataset.std or (0.5,) * self.x.shape[1]
         self.batch_size, self.train, self.seed, self.epoch = batch_size, train, seed, 0
         self.augment = BatchAugment() if (train if augment is None else augment) else None
         self.drop_last = train if drop_last is None else drop_last
-        self.device = torch.device(device)
+        self.device = get_device(device)
         self.mean = torch.tensor(mean, device=self.device).view(1, -1, 1, 1)
         self.std = torch.tensor(std, device=self.device).view(1, -1, 1, 1)
-    def set_epoch(self, epoch: int): self.epoch = epoch
+
+    def set_epoch(self, epoch: int):
+        self.epoch = epoch
+
     def __len__(self):
         n = len(self.y)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-    def normalize(self, x_uint8): return (x_uint8.to(self.device).float() / 255 - self.mean) / self.std
-    def denormalize(self, x): return ((x * self.std + self.mean).clamp(0, 1))
+
+    def normalize(self, x_uint8):
+        return (x_uint8.to(self.device).float() / 255 - self.mean) / self.std
+
+    def denormalize(self, x):
+        return (x * self.std + self.mean).clamp(0, 1)
+
     def __iter__(self):
         g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
         order = torch.randperm(len(self.y), generator=g) if self.train else torch.arange(len(self.y))
         for i in range(len(self)):
-            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
             xb = self.x[idx].to(self.device)
-            if self.augment: xb = self.augment(xb, g)
+            if self.augment:
+                xb = self.augment(xb, g)
             yb = self.y[idx].to(self.device)
             if self.world_size > 1:
                 lo, hi = self.rank * len(idx) // self.world_size, (self.rank + 1) * len(idx) // self.world_size
@@ -173,44 +259,61 @@ class BatchLoader:
 def load_digits_dataset(split: str = "train", test_fraction: float = 0.25, seed: int = 0) -> ImageArrayDataset:
     "sklearn's 8x8 digits (1,797 real images) as a 3-channel 8x8 image dataset, split reproducibly."
     check_choice("split", split, ("train", "test", "all"))
+    if isinstance(test_fraction, bool) or not 0 < float(test_fraction) < 1:
+        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction!r}")
     from sklearn.datasets import load_digits
+
     d = load_digits()
     imgs = np.repeat((d.images / 16 * 255).astype(np.uint8)[..., None], 3, axis=-1)
-    perm = np.random.default_rng(seed).permutation(len(imgs)); n_test = int(len(imgs) * test_fraction)
+    perm = np.random.default_rng(seed).permutation(len(imgs))
+    n_test = int(len(imgs) * test_fraction)
     idx = {"all": perm, "test": perm[:n_test], "train": perm[n_test:]}[split]
     return ImageArrayDataset(imgs[idx], d.target[idx], f"digits ({split})", [str(i) for i in range(10)])
+
 
 def sample_photos(size: int | None = 224) -> dict[str, np.ndarray]:
     "skimage's bundled colour photos (astronaut, coffee, chelsea, rocket, ...) as HWC uint8, centre-cropped and resized to `size`."
     from skimage import data as skd
     from skimage.transform import resize
+
     out = {}
     for name in ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field"):
         img = getattr(skd, name)()
         if size:
-            h, w = img.shape[:2]; s = min(h, w)
-            img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+            h, w = img.shape[:2]
+            s = min(h, w)
+            img = img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
             img = (resize(img, (size, size), anti_aliasing=True) * 255).astype(np.uint8)
         out[name] = img
     return out
 
+
 def image_folder(name_or_path: str, split: str = "train", transform=None):
     "A torchvision `ImageFolder` for Tiny-ImageNet / ImageNet: `<DATAOPT_DATA>/<name>/<split>` or an explicit path."
     from torchvision.datasets import ImageFolder
+
     path = Path(name_or_path)
-    if not path.is_absolute(): path = data_dir() / name_or_path / split
+    if not path.is_absolute():
+        path = data_dir() / name_or_path / split
     if not path.is_dir():
-        raise DataNotFound(f"{path} not found: lay the {name_or_path} images out as <class>/<image> folders there, or set DATAOPT_DATA")
+        raise DataNotFound(
+            f"{path} not found: lay the {name_or_path} images out as <class>/<image> folders there, or set DATAOPT_DATA"
+        )
     return ImageFolder(str(path), transform=transform)
 
-def load_image_folder(name_or_path: str, split: str = "train", size: int = 64, mean=None, std=None) -> ImageArrayDataset:
+
+def load_image_folder(
+    name_or_path: str, split: str = "train", size: int = 64, mean=None, std=None
+) -> ImageArrayDataset:
     """An ImageFolder tree read into memory as an `ImageArrayDataset` of `size`×`size` images (Tiny-ImageNet: 100k
     images of 64×64 are 1.2 GB). Too big for ImageNet, whose 1.28M images need a streaming loader."""
     from PIL import Image
     from tqdm.auto import tqdm
+
     check_positive("size", size)
     folder = image_folder(name_or_path, split)
     images = np.empty((len(folder.samples), size, size, 3), np.uint8)
     for i, (path, _) in enumerate(tqdm(folder.samples, desc=f"reading {name_or_path}/{split}", leave=False)):
-        with Image.open(path) as im: images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
+        with Image.open(path) as im:
+            images[i] = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR))
     return ImageArrayDataset(images, folder.targets, f"{name_or_path} {split}", folder.classes, mean=mean, std=std)

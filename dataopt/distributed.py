@@ -19,41 +19,63 @@ __all__ = ['LAUNCH_HINT', 'DistEnv', 'env_world', 'current', 'is_main', 'init_di
 @dataclass(frozen=True)
 class DistEnv:
     "Where this process stands in a torchrun job (rank 0 of 1 outside one)."
+
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
     local_world_size: int = 1
+
     @property
-    def is_main(self) -> bool: return self.rank == 0
+    def is_main(self) -> bool:
+        return self.rank == 0
+
     @property
-    def distributed(self) -> bool: return self.world_size > 1
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
 
 def _env_int(name: str, default=None):
     v = os.environ.get(name)
-    if v is None or v.strip() == "": return default
-    try: return int(v)
-    except ValueError: raise DataoptError(f"environment variable {name}={v!r} is not an integer (torchrun sets it)") from None
+    if v is None or v.strip() == "":
+        return default
+    try:
+        return int(v)
+    except ValueError:
+        raise DataoptError(f"environment variable {name}={v!r} is not an integer (torchrun sets it)") from None
 
-LAUNCH_HINT = "launch with `torchrun --nproc_per_node N your_script.py` (it sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT)"
+
+LAUNCH_HINT = (
+    "launch with `torchrun --nproc_per_node N your_script.py` (it sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT)"
+)
+
 
 def env_world() -> DistEnv:
     "The job torchrun describes in the environment; `DataoptError` when the variables contradict each other."
     ws, rank = _env_int("WORLD_SIZE", 1), _env_int("RANK")
-    if ws < 1: raise DataoptError(f"WORLD_SIZE={ws} must be at least 1")
+    if ws < 1:
+        raise DataoptError(f"WORLD_SIZE={ws} must be at least 1")
     if ws > 1:
-        if rank is None: raise DataoptError(f"WORLD_SIZE={ws} but RANK is not set: {LAUNCH_HINT}")
+        if rank is None:
+            raise DataoptError(f"WORLD_SIZE={ws} but RANK is not set: {LAUNCH_HINT}")
         missing = [k for k in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k)]
-        if missing: raise DataoptError(f"WORLD_SIZE={ws} but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set, "
-                                       f"so there is no rendezvous to join: {LAUNCH_HINT}")
+        if missing:
+            raise DataoptError(
+                f"WORLD_SIZE={ws} but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set, "
+                f"so there is no rendezvous to join: {LAUNCH_HINT}"
+            )
     rank = rank or 0
-    if not 0 <= rank < ws: raise DataoptError(f"RANK={rank} lies outside [0, WORLD_SIZE={ws})")
+    if not 0 <= rank < ws:
+        raise DataoptError(f"RANK={rank} lies outside [0, WORLD_SIZE={ws})")
     return DistEnv(rank, ws, _env_int("LOCAL_RANK", rank), _env_int("LOCAL_WORLD_SIZE", ws))
+
 
 def current() -> DistEnv:
     "This process's place in the live process group; rank 0 of 1 when none is initialised."
-    if not (dist.is_available() and dist.is_initialized()): return DistEnv()
+    if not (dist.is_available() and dist.is_initialized()):
+        return DistEnv()
     ws = dist.get_world_size()
     return DistEnv(dist.get_rank(), ws, _env_int("LOCAL_RANK", dist.get_rank()), _env_int("LOCAL_WORLD_SIZE", ws))
+
 
 def is_main() -> bool:
     "True on rank 0 (and outside a process group): the rank that logs and writes."
@@ -63,131 +85,211 @@ def is_main() -> bool:
 def init_distributed(backend: str | None = None, timeout_s: float = 1800) -> DistEnv:
     """Join the torchrun job this process belongs to and return its `DistEnv`. A no-op returning rank 0 of 1 outside
     torchrun (WORLD_SIZE unset or 1), and returning the live group when one is already up."""
-    if dist.is_available() and dist.is_initialized(): return current()
+    if dist.is_available() and dist.is_initialized():
+        return current()
     env = env_world()
-    if not env.distributed: return env
-    if not dist.is_available(): raise DataoptError("this PyTorch build has no torch.distributed")
+    if not env.distributed:
+        return env
+    if not dist.is_available():
+        raise DataoptError("this PyTorch build has no torch.distributed")
     backend = backend or os.environ.get("DATAOPT_DIST_BACKEND") or ("nccl" if torch.cuda.is_available() else "gloo")
-    if backend not in ("nccl", "gloo"): raise ValueError(f"backend={backend!r} is not one of 'nccl', 'gloo'")
-    if backend == "nccl": torch.cuda.set_device(env.local_rank % max(1, torch.cuda.device_count()))
+    if backend not in ("nccl", "gloo"):
+        raise ValueError(f"backend={backend!r} is not one of 'nccl', 'gloo'")
+    if backend == "nccl":
+        torch.cuda.set_device(env.local_rank % max(1, torch.cuda.device_count()))
     where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
     timeout = datetime.timedelta(seconds=timeout_s)
     try:
         prefix = os.environ.get("DATAOPT_DIST_PREFIX")
-        if prefix:   # one job, several process groups in turn (a notebook kernel each): each gets its own key space in the store
-            agent = os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"   # torchrun's agent hosts the store
-            store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), env.world_size,
-                                  is_master=env.rank == 0 and not agent, timeout=timeout)
-            dist.init_process_group(backend, store=dist.PrefixStore(prefix, store), rank=env.rank, world_size=env.world_size, timeout=timeout)
+        if (
+            prefix
+        ):  # one job, several process groups in turn (a notebook kernel each): each gets its own key space in the store
+            agent = (
+                os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"
+            )  # torchrun's agent hosts the store
+            store = dist.TCPStore(
+                os.environ["MASTER_ADDR"],
+                int(os.environ["MASTER_PORT"]),
+                env.world_size,
+                is_master=env.rank == 0 and not agent,
+                timeout=timeout,
+            )
+            dist.init_process_group(
+                backend,
+                store=dist.PrefixStore(prefix, store),
+                rank=env.rank,
+                world_size=env.world_size,
+                timeout=timeout,
+            )
         else:
             dist.init_process_group(backend, rank=env.rank, world_size=env.world_size, timeout=timeout)
-    except Exception as e:   # a store that never answers raises DistStoreError / TimeoutError / RuntimeError by version
+    except Exception as e:  # a store that never answers raises DistStoreError / TimeoutError / RuntimeError by version
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DataoptError(f"rank {env.rank} of {env.world_size} could not join the rendezvous at {where} ({backend}) "
-                           f"within {timeout_s:g} s: {first}") from None
+        raise DataoptError(
+            f"rank {env.rank} of {env.world_size} could not join the rendezvous at {where} ({backend}) "
+            f"within {timeout_s:g} s: {first}"
+        ) from None
     return current()
+
 
 def shutdown() -> None:
     "Leave the process group (end of a script); a no-op without one."
-    if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 # %% ../nbs/07_distributed.ipynb #89708ac2
-def _live() -> bool: return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+def _live() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
-def _comm_device(t: torch.Tensor) -> torch.device:   # NCCL moves CUDA tensors only, gloo CPU tensors
+
+def _comm_device(t: torch.Tensor) -> torch.device:  # NCCL moves CUDA tensors only, gloo CPU tensors
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+
 
 def barrier() -> None:
     "Wait for every rank (no-op on one process)."
-    if _live(): dist.barrier()
+    if _live():
+        dist.barrier()
+
 
 def all_gather_object(obj) -> list:
     "`[obj of rank 0, obj of rank 1, ...]` (picklable objects); `[obj]` on one process."
-    if not _live(): return [obj]
-    out = [None] * dist.get_world_size(); dist.all_gather_object(out, obj)
+    if not _live():
+        return [obj]
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
     return out
+
 
 def broadcast_object(obj, src: int = 0):
     "Rank `src`'s `obj` on every rank."
-    if not _live(): return obj
-    box = [obj]; dist.broadcast_object_list(box, src=src)
+    if not _live():
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=src)
     return box[0]
+
 
 def check_consistent(name: str, value, hint: str = "") -> None:
     "Raise `DataoptError` on every rank unless all ranks hold the same `value` (configs, checkpoint epochs, shapes)."
     vals = all_gather_object(value)
     if any(v != vals[0] for v in vals):
-        raise DataoptError(f"ranks disagree on {name}: " + ", ".join(f"rank {i}: {v!r}" for i, v in enumerate(vals)) + (f"; {hint}" if hint else ""))
+        raise DataoptError(
+            f"ranks disagree on {name}: "
+            + ", ".join(f"rank {i}: {v!r}" for i, v in enumerate(vals))
+            + (f"; {hint}" if hint else "")
+        )
+
 
 def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     "Σ over ranks of `t` (a new tensor on `t`'s device)."
-    if not _live(): return t.clone()
-    buf = t.detach().to(_comm_device(t)).clone(); dist.all_reduce(buf, op=dist.ReduceOp.SUM)
+    if not _live():
+        return t.clone()
+    buf = t.detach().to(_comm_device(t)).clone()
+    dist.all_reduce(buf, op=dist.ReduceOp.SUM)
     return buf.to(t.device)
+
 
 def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
     """Every rank's `t` concatenated along dim 0 in rank order. Ranks with rows must agree on the trailing shape and
     dtype; a rank with none may pass any empty tensor (e.g. `torch.empty(0)`) and still joins."""
-    if not _live(): return t
-    t = t.detach(); dev = _comm_device(t); n = int(t.shape[0]) if t.dim() else 0
+    if not _live():
+        return t
+    t = t.detach()
+    dev = _comm_device(t)
+    n = int(t.shape[0]) if t.dim() else 0
     metas = all_gather_object((n, tuple(t.shape[1:]), t.dtype))
-    sizes = [m[0] for m in metas]; kinds = {m[1:] for m in metas if m[0]}
+    sizes = [m[0] for m in metas]
+    kinds = {m[1:] for m in metas if m[0]}
     if len(kinds) > 1:
-        raise DataoptError("ranks disagree on the trailing shape / dtype of gathered rows: " + ", ".join(f"rank {i}: {m[1:]}" for i, m in enumerate(metas) if m[0]))
-    if not kinds: return t                                  # nobody has rows
+        raise DataoptError(
+            "ranks disagree on the trailing shape / dtype of gathered rows: "
+            + ", ".join(f"rank {i}: {m[1:]}" for i, m in enumerate(metas) if m[0])
+        )
+    if not kinds:
+        return t  # nobody has rows
     trail, dtype = kinds.pop()
     pad = torch.zeros((max(sizes),) + trail, dtype=dtype, device=dev)
-    if n: pad[:n] = t.to(dev)
-    parts = [torch.empty_like(pad) for _ in sizes]; dist.all_gather(parts, pad)
+    if n:
+        pad[:n] = t.to(dev)
+    parts = [torch.empty_like(pad) for _ in sizes]
+    dist.all_gather(parts, pad)
     return torch.cat([p[:k] for p, k in zip(parts, sizes)]).to(t.device)
 
 # %% ../nbs/07_distributed.ipynb #95e69a62
 def per_rank_batch(global_batch: int, world_size: int | None = None) -> int:
     "Samples per rank of a `global_batch`; `ValueError` naming `batch_size` unless the world size divides it."
     ws = current().world_size if world_size is None else int(world_size)
-    if ws < 1: raise ValueError(f"world_size must be at least 1, got {ws}")
-    if global_batch % ws: raise ValueError(f"batch_size={global_batch} is not divisible by the world size {ws}: every rank needs "
-                                           f"the same share of a global batch (use a multiple of {ws})")
+    if ws < 1:
+        raise ValueError(f"world_size must be at least 1, got {ws}")
+    if global_batch % ws:
+        raise ValueError(
+            f"batch_size={global_batch} is not divisible by the world size {ws}: every rank needs "
+            f"the same share of a global batch (use a multiple of {ws})"
+        )
     return global_batch // ws
+
 
 def shard_range(n: int, block: int = 1, env: DistEnv | None = None) -> range:
     "The rows `[lo, hi)` of `n` this rank owns: a contiguous run of whole `block`-row tiles (balanced by tile count)."
     env = env or current()
     tiles = -(-n // block)
-    lo_t = env.rank * tiles // env.world_size; hi_t = (env.rank + 1) * tiles // env.world_size
+    lo_t = env.rank * tiles // env.world_size
+    hi_t = (env.rank + 1) * tiles // env.world_size
     return range(min(n, lo_t * block), min(n, hi_t * block))
+
 
 def default_workers() -> int:
     "CPU worker processes per rank for per-sample solvers (graph cuts): the cores shared out among the local ranks."
     return max(1, (os.cpu_count() or 1) // max(1, _env_int("LOCAL_WORLD_SIZE", 1)))
 
 # %% ../nbs/07_distributed.ipynb #2c80777e
-def launch_command(target, nproc: int = 8, nnodes: int = 1, args=(), rdzv_endpoint: str = "$MASTER_HOST:29500",
-                   no_python: bool = False) -> str:
+def launch_command(
+    target, nproc: int = 8, nnodes: int = 1, args=(), rdzv_endpoint: str = "$MASTER_HOST:29500", no_python: bool = False
+) -> str:
     """The torchrun command that runs `target` (a script, or with `no_python` a console command such as
     `dataopt reproduce`) on `nproc` processes per node over `nnodes` nodes."""
-    if nproc < 1 or nnodes < 1: raise ValueError(f"nproc and nnodes must be at least 1, got {nproc}, {nnodes}")
-    cmd = ["torchrun"] + (["--standalone"] if nnodes == 1 else
-                          [f"--nnodes={nnodes}", "--rdzv-backend=c10d", f"--rdzv-endpoint={rdzv_endpoint}", "--rdzv-id=dataopt"])
+    if nproc < 1 or nnodes < 1:
+        raise ValueError(f"nproc and nnodes must be at least 1, got {nproc}, {nnodes}")
+    cmd = ["torchrun"] + (
+        ["--standalone"]
+        if nnodes == 1
+        else [f"--nnodes={nnodes}", "--rdzv-backend=c10d", f"--rdzv-endpoint={rdzv_endpoint}", "--rdzv-id=dataopt"]
+    )
     cmd += [f"--nproc-per-node={nproc}"] + (["--no-python"] if no_python else [])
     return " ".join(cmd + [str(target)] + [shlex.quote(str(a)) for a in args])
 
-def run_local(script, nproc: int = 2, args=(), timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+
+def run_local(
+    script, nproc: int = 2, args=(), timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run `script` under `torchrun --standalone --nproc-per-node nproc` here (gloo on CPUs) and return the finished
     process; `DataoptError` with the end of its output when a rank fails."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", str(script)] + [str(a) for a in args]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", str(script)] + [
+        str(a) for a in args
+    ]
     e = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // nproc)), **(env or {})}
-    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"): e.pop(k, None)
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        e.pop(k, None)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e)
     if p.returncode:
-        lines = [l for l in (p.stdout + p.stderr).splitlines() if not l.startswith(("frame #", "[E", "Exception raised"))]
-        first = next((i for i, l in enumerate(lines) if l.startswith("[rank") and "Traceback" in l),    # the failing rank's own traceback
-                     next((i for i, l in enumerate(lines) if l.startswith("Traceback")), max(0, len(lines) - 25)))
-        raise DataoptError(f"torchrun {script} on {nproc} processes failed (exit {p.returncode}):\n" + "\n".join(lines[first:first + 30]))
+        lines = [
+            l for l in (p.stdout + p.stderr).splitlines() if not l.startswith(("frame #", "[E", "Exception raised"))
+        ]
+        first = next(
+            (
+                i for i, l in enumerate(lines) if l.startswith("[rank") and "Traceback" in l
+            ),  # the failing rank's own traceback
+            next((i for i, l in enumerate(lines) if l.startswith("Traceback")), max(0, len(lines) - 25)),
+        )
+        raise DataoptError(
+            f"torchrun {script} on {nproc} processes failed (exit {p.returncode}):\n"
+            + "\n".join(lines[first : first + 30])
+        )
     return p
 
 # %% ../nbs/07_distributed.ipynb #3849f956
-_BENCH_WORKER = r'''
+_BENCH_WORKER = r"""
 import json, sys, time, torch, numpy as np
 from dataopt import distributed as D
 def main(out, n_relation, epochs):
@@ -211,31 +313,59 @@ def main(out, n_relation, epochs):
     if env.is_main: json.dump(res, open(out, "w")); torch.save(tensors, out + ".pt")
     D.shutdown()
 if __name__ == "__main__": main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
-'''
+"""
+
 
 def bench_distributed(nproc: int = 2, n_relation: int = 50_000, epochs: int = 3, device: str = "auto") -> dict:
     "1-process vs `nproc`-process wall-clock and agreement of DDP training, sharded relation scoring and partitioned condensation."
     import json, tempfile
     from pathlib import Path
+
     runs = {}
     with tempfile.TemporaryDirectory() as d:
-        script = Path(d) / "bench_worker.py"; script.write_text(_BENCH_WORKER)
+        script = Path(d) / "bench_worker.py"
+        script.write_text(_BENCH_WORKER)
         for n in (1, nproc):
-            out = Path(d) / f"out{n}.json"; t0 = time.perf_counter()
-            run_local(script, n, [out, n_relation, epochs], timeout=3600, env=dict(DATAOPT_CACHE=str(Path(d) / f"cache{n}")))
-            runs[n] = dict(json.loads(out.read_text()), command_seconds=time.perf_counter() - t0, tensors=torch.load(str(out) + ".pt"))
+            out = Path(d) / f"out{n}.json"
+            t0 = time.perf_counter()
+            run_local(
+                script, n, [out, n_relation, epochs], timeout=3600, env=dict(DATAOPT_CACHE=str(Path(d) / f"cache{n}"))
+            )
+            runs[n] = dict(
+                json.loads(out.read_text()),
+                command_seconds=time.perf_counter() - t0,
+                tensors=torch.load(str(out) + ".pt"),
+            )
     a, b = runs[1], runs[nproc]
     rows = {}
     for job in ("fit", "relation", "condense"):
         diff = float((a["tensors"][job].double() - b["tensors"][job].double()).abs().max())
-        rows[job] = dict(seconds_1=a[job]["seconds"], seconds_n=b[job]["seconds"], ratio=b[job]["seconds"] / a[job]["seconds"], max_abs_diff=diff)
+        rows[job] = dict(
+            seconds_1=a[job]["seconds"],
+            seconds_n=b[job]["seconds"],
+            ratio=b[job]["seconds"] / a[job]["seconds"],
+            max_abs_diff=diff,
+        )
     ha, hb = a["fit"]["history"], b["fit"]["history"]
-    rows["fit"].update(train_loss_1=ha[-1]["train_loss"], train_loss_n=hb[-1]["train_loss"], test_top1_1=ha[-1]["test_top1"], test_top1_n=hb[-1]["test_top1"])
-    print(f"1 vs {nproc} processes on {os.cpu_count()} CPU cores (gloo); job seconds measured inside the job, after start-up")
+    rows["fit"].update(
+        train_loss_1=ha[-1]["train_loss"],
+        train_loss_n=hb[-1]["train_loss"],
+        test_top1_1=ha[-1]["test_top1"],
+        test_top1_n=hb[-1]["test_top1"],
+    )
+    print(
+        f"1 vs {nproc} processes on {os.cpu_count()} CPU cores (gloo); job seconds measured inside the job, after start-up"
+    )
     for job, r in rows.items():
-        print(f"  {job:9s} {r['seconds_1']:7.1f} s vs {r['seconds_n']:7.1f} s (x{r['ratio']:.2f}); max |difference| {r['max_abs_diff']:.2e}")
+        print(
+            f"  {job:9s} {r['seconds_1']:7.1f} s vs {r['seconds_n']:7.1f} s (x{r['ratio']:.2f}); max |difference| {r['max_abs_diff']:.2e}"
+        )
     f = rows["fit"]
-    print(f"  fit: {a['fit']['n_train']} images x {epochs} epochs; final train loss {f['train_loss_1']:.6f} vs {f['train_loss_n']:.6f}, "
-          f"test top-1 {f['test_top1_1']:.2f} vs {f['test_top1_n']:.2f}")
-    print(f"  whole command (start-up, data loading, all three jobs): {a['command_seconds']:.1f} s vs {b['command_seconds']:.1f} s")
+    print(
+        f"  fit: {a['fit']['n_train']} images x {epochs} epochs; final train loss {f['train_loss_1']:.6f} vs {f['train_loss_n']:.6f}, "
+        f"test top-1 {f['test_top1_1']:.2f} vs {f['test_top1_n']:.2f}"
+    )
+    print(
+        f"  whole command (start-up, data loading, all three jobs): {a['command_seconds']:.1f} s vs {b['command_seconds']:.1f} s"
+    )
     return dict(nproc=nproc, jobs=rows, command_seconds={1: a["command_seconds"], nproc: b["command_seconds"]})

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .core import check_positive
+from .core import check_positive, get_device
 from .data import BatchLoader, ImageArrayDataset
 
 # %% auto #0
@@ -16,9 +16,22 @@ __all__ = ['reliability', 'expected_calibration_error', 'predict_probs', 'class_
 # %% ../nbs/41_evaluation.ipynb #043d93c8
 def reliability(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> dict:
     "Per-bin mean confidence, accuracy and count of predictions `probs` (N, C) against `labels` (N,)."
-    if probs.ndim != 2 or len(probs) != len(labels): raise ValueError(f"probs must be (N, C) for {len(labels)} labels, got {tuple(probs.shape)}")
-    if int(bins) < 1: raise ValueError(f"bins must be at least 1, got {bins}")
-    conf, pred = probs.detach().float().cpu().max(1)           # N numbers: binning on the CPU wherever probs live
+    if probs.ndim != 2 or len(probs) != len(labels):
+        raise ValueError(f"probs must be (N, C) for {len(labels)} labels, got {tuple(probs.shape)}")
+    if int(bins) < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    if not len(probs):
+        raise ValueError("probs is empty: no predictions to bin")
+    p = probs.detach().float().cpu()
+    if (
+        not bool(torch.isfinite(p).all())
+        or (p < 0).any()
+        or not torch.allclose(p.sum(1), torch.ones(len(p)), atol=1e-3)
+    ):
+        raise ValueError(
+            "probs must be probabilities: non-negative rows summing to 1 (pass softmax outputs, not logits)"
+        )
+    conf, pred = p.max(1)  # N numbers: binning on the CPU wherever probs live
     correct = (pred == labels.cpu()).float()
     b = (conf * bins).long().clamp(max=bins - 1)
     count = torch.bincount(b, minlength=bins).float()
@@ -27,18 +40,23 @@ def reliability(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> di
     nz = count.clamp_min(1)
     return dict(confidence=conf_sum / nz, accuracy=acc_sum / nz, count=count, edges=torch.linspace(0, 1, bins + 1))
 
+
 def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
     "ECE in % (Guo et al. 2017): Σ_b |B_b|/N · |acc(B_b) − conf(B_b)|."
     r = reliability(probs, labels, bins)
     return float(100 * (r["count"] / r["count"].sum() * (r["accuracy"] - r["confidence"]).abs()).sum())
 
+
 @torch.no_grad()
 def predict_probs(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Softmax probabilities (N, C) and labels (N,) of `model` on dataset `ds`."
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    was = model.training; model.eval()
+    dev = get_device(device) if device is not None else next(model.parameters()).device
+    was = model.training
+    model.eval()
     ps, ys = [], []
-    for x, y in BatchLoader(ds, batch_size, train=False, device=dev): ps.append(model(x).softmax(1).cpu()); ys.append(y.cpu())
+    for x, y in BatchLoader(ds, batch_size, train=False, device=dev):
+        ps.append(model(x).softmax(1).cpu())
+        ys.append(y.cpu())
     model.train(was)
     return torch.cat(ps), torch.cat(ys)
 
@@ -49,76 +67,116 @@ def class_activation_maps(model, x: torch.Tensor, classes: torch.Tensor) -> torc
         raise ValueError("model must have a final `bn` feature layer and a linear `head` (PreActResNet, WideResNet)")
     feats = {}
     h = model.bn.register_forward_hook(lambda m, i, o: feats.__setitem__("f", F.relu(o)))
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     try:
-        with torch.no_grad(): model(x)
-    finally: h.remove(); model.train(was)
+        with torch.no_grad():
+            model(x)
+    finally:
+        h.remove()
+        model.train(was)
     cam = torch.einsum("bchw,bc->bhw", feats["f"], model.head.weight[classes])
     cam = F.interpolate(cam[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
     lo, hi = cam.amin((1, 2), keepdim=True), cam.amax((1, 2), keepdim=True)
     return (cam - lo) / (hi - lo).clamp_min(1e-12)
+
 
 def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.25) -> torch.Tensor:
     "Boxes (B, 4) as (x0, y0, x1, y1), exclusive ends, enclosing every pixel of `maps` (B, H, W) at or above `threshold`."
     on = maps >= threshold
     H, W = maps.shape[-2:]
     rows, cols = on.any(2), on.any(1)
-    r = torch.arange(H, device=maps.device); c = torch.arange(W, device=maps.device)
-    y0 = torch.where(rows, r, H).amin(1); y1 = torch.where(rows, r, -1).amax(1) + 1
-    x0 = torch.where(cols, c, W).amin(1); x1 = torch.where(cols, c, -1).amax(1) + 1
+    r = torch.arange(H, device=maps.device)
+    c = torch.arange(W, device=maps.device)
+    y0 = torch.where(rows, r, H).amin(1)
+    y1 = torch.where(rows, r, -1).amax(1) + 1
+    x0 = torch.where(cols, c, W).amin(1)
+    x1 = torch.where(cols, c, -1).amax(1) + 1
     return torch.stack([x0, y0, x1, y1], 1)
+
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "IoU of matching boxes (B, 4) in (x0, y0, x1, y1) form."
+    if a.ndim != 2 or a.shape[1] != 4 or a.shape != b.shape:
+        raise ValueError(f"boxes must be matching (B, 4) tensors, got {tuple(a.shape)} and {tuple(b.shape)}")
     iw = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp_min(0)
     ih = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp_min(0)
     inter = (iw * ih).float()
     area = lambda z: ((z[:, 2] - z[:, 0]).clamp_min(0) * (z[:, 3] - z[:, 1]).clamp_min(0)).float()
     return inter / (area(a) + area(b) - inter).clamp_min(1e-12)
 
-def localization_hits(model, x: torch.Tensor, y: torch.Tensor, boxes: torch.Tensor, threshold: float = 0.25,
-                      iou: float = 0.5, batch_size: int = 500) -> torch.Tensor:
+
+def localization_hits(
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    boxes: torch.Tensor,
+    threshold: float = 0.25,
+    iou: float = 0.5,
+    batch_size: int = 500,
+) -> torch.Tensor:
     "Per image (CPU bool): does its GT-known CAM box have IoU ≥ `iou` with its box in `boxes`? (the per-item outcomes)"
     hits = []
     for i in range(0, len(x), batch_size):
-        m = class_activation_maps(model, x[i:i + batch_size], y[i:i + batch_size])
-        hits.append((box_iou(boxes_from_maps(m, threshold), boxes[i:i + batch_size].to(m.device)) >= iou).cpu())
+        m = class_activation_maps(model, x[i : i + batch_size], y[i : i + batch_size])
+        hits.append((box_iou(boxes_from_maps(m, threshold), boxes[i : i + batch_size].to(m.device)) >= iou).cpu())
     return torch.cat(hits)
 
-def localization_accuracy(model, x: torch.Tensor, y: torch.Tensor, boxes: torch.Tensor, threshold: float = 0.25,
-                          iou: float = 0.5, batch_size: int = 500) -> float:
+
+def localization_accuracy(
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    boxes: torch.Tensor,
+    threshold: float = 0.25,
+    iou: float = 0.5,
+    batch_size: int = 500,
+) -> float:
     "GT-known CAM localisation accuracy (%): share of images whose CAM box has IoU ≥ `iou` with `boxes`."
     return 100 * float(localization_hits(model, x, y, boxes, threshold, iou, batch_size).float().mean())
 
 # %% ../nbs/41_evaluation.ipynb #ee8c48e7
 def box_masks(boxes: torch.Tensor, H: int, W: int) -> torch.Tensor:
     "Boolean masks (B, H, W), True inside each (x0, y0, x1, y1) box."
-    r = torch.arange(H, device=boxes.device).view(1, H, 1); c = torch.arange(W, device=boxes.device).view(1, 1, W)
+    r = torch.arange(H, device=boxes.device).view(1, H, 1)
+    c = torch.arange(W, device=boxes.device).view(1, 1, W)
     b = boxes.view(-1, 4, 1, 1)
     return (c >= b[:, 0]) & (c < b[:, 2]) & (r >= b[:, 1]) & (r < b[:, 3])
 
-def corrupt_background(x: torch.Tensor, boxes: torch.Tensor, kind: str = "replace", sigma: float = 0.1, generator=None) -> torch.Tensor:
+
+def corrupt_background(
+    x: torch.Tensor, boxes: torch.Tensor, kind: str = "replace", sigma: float = 0.1, generator=None
+) -> torch.Tensor:
     "Images `x` (B, C, H, W) in [0, 1] with the background (outside `boxes`) replaced by another image or given Gaussian noise."
-    if kind not in ("replace", "noise"): raise ValueError(f"kind={kind!r} is not one of 'replace', 'noise'")
-    if boxes.shape != (len(x), 4): raise ValueError(f"boxes must be ({len(x)}, 4), got {tuple(boxes.shape)}")
+    if kind not in ("replace", "noise"):
+        raise ValueError(f"kind={kind!r} is not one of 'replace', 'noise'")
+    if boxes.shape != (len(x), 4):
+        raise ValueError(f"boxes must be ({len(x)}, 4), got {tuple(boxes.shape)}")
     check_positive("sigma", sigma, allow_zero=True)
     g = generator or torch.Generator().manual_seed(0)
     fg = box_masks(boxes, *x.shape[-2:])[:, None].to(x.device)
     if kind == "replace":
         B = len(x)
-        if B < 2: raise ValueError("kind='replace' needs a batch of at least 2 images (the background comes from another one)")
-        shift = int(torch.randint(1, B, (1,), generator=g))                  # a non-zero cyclic shift: never the image itself
+        if B < 2:
+            raise ValueError(
+                "kind='replace' needs a batch of at least 2 images (the background comes from another one)"
+            )
+        shift = int(torch.randint(1, B, (1,), generator=g))  # a non-zero cyclic shift: never the image itself
         bg = x[((torch.arange(B) + shift) % B).to(x.device)]
     else:
         bg = (x + sigma * torch.randn(x.shape, generator=g).to(x.device)).clamp(0, 1)
     return torch.where(fg, x, bg)
 
+
 def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "other"):
     """A copy of image dataset `ds` with each object shrunk to `scale` and pasted at a random spot on another image
     (`background="other"`) or on its own image (`"self"`: the object in its own scene); returns (dataset, boxes (N, 4))."""
     import numpy as np
-    if not 0 < scale <= 1: raise ValueError(f"scale must be in (0, 1], got {scale}")
-    if background not in ("other", "self"): raise ValueError(f"background={background!r} is not one of 'other', 'self'")
+
+    if not 0 < scale <= 1:
+        raise ValueError(f"scale must be in (0, 1], got {scale}")
+    if background not in ("other", "self"):
+        raise ValueError(f"background={background!r} is not one of 'other', 'self'")
     g = torch.Generator().manual_seed(seed)
     x, y = ds.tensors()
     N, C, H, W = x.shape
@@ -129,10 +187,13 @@ def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "o
     y0, x0 = torch.randint(0, H - h + 1, (N,), generator=g), torch.randint(0, W - w + 1, (N,), generator=g)
     boxes = torch.stack([x0, y0, x0 + w, y0 + h], 1)
     # place every object at once: sample the object image at (row − y0, col − x0) inside its box
-    rr = torch.arange(H).view(1, H, 1) - y0.view(N, 1, 1); cc = torch.arange(W).view(1, 1, W) - x0.view(N, 1, 1)
+    rr = torch.arange(H).view(1, H, 1) - y0.view(N, 1, 1)
+    cc = torch.arange(W).view(1, 1, W) - x0.view(N, 1, 1)
     inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
     idx = (rr.clamp(0, h - 1) * w + cc.clamp(0, w - 1)).view(N, 1, H * W).expand(-1, C, -1)
     pasted = obj.flatten(2).gather(2, idx).view(N, C, H, W)
     out = torch.where(inside[:, None], pasted, bg).round().clamp(0, 255).to(torch.uint8)
     name = f"{ds.name}: objects at {scale:g} scale pasted on {'other images' if background == 'other' else 'their own images'} (boxed stand-in)"
-    return ImageArrayDataset(out.permute(0, 2, 3, 1).numpy(), y.numpy(), name, ds.classes, mean=ds.mean, std=ds.std), boxes
+    return ImageArrayDataset(
+        out.permute(0, 2, 3, 1).numpy(), y.numpy(), name, ds.classes, mean=ds.mean, std=ds.std
+    ), boxes

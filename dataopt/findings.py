@@ -19,9 +19,11 @@ __all__ = ['VERDICTS', 'METRICS', 'FINDINGS_COLUMNS', 'FINDINGS_CH3', 'FINDINGS_
 VERDICTS = ("holds", "does not hold", "inconclusive", "not measurable", "not run")
 METRICS = ("mean", "ap", "auroc", "tnr95", "ece")
 
+
 @dataclass(frozen=True)
 class Compare:
     "One paired test: `metric` of outcome `a` better (`better` = 'lower' / 'higher') than the best of `b`, by more than `-margin`."
+
     a: str
     b: tuple = ()
     metric: str = "mean"
@@ -33,26 +35,31 @@ class Compare:
 
     def __post_init__(self):
         object.__setattr__(self, "b", (self.b,) if isinstance(self.b, str) else tuple(self.b))
-        if not self.b: raise ValueError("b must name at least one outcome to compare against")
-        if self.a in self.b: raise ValueError(f"a={self.a!r} is also one of b")
+        if not self.b:
+            raise ValueError("b must name at least one outcome to compare against")
+        if self.a in self.b:
+            raise ValueError(f"a={self.a!r} is also one of b")
         check_choice("metric", self.metric, METRICS)
         check_choice("better", self.better, ("lower", "higher"))
         if not (isinstance(self.margin, (int, float)) and math.isfinite(self.margin) and self.margin >= 0):
             raise ValueError(f"margin must be a finite number >= 0, got {self.margin!r}")
 
-    def keys(self) -> tuple: return (self.a, *self.b)
+    def keys(self) -> tuple:
+        return (self.a, *self.b)
 
     def describe(self) -> str:
         "The comparison in words, e.g. `top1/Puzzle Mix mean < min(top1/Input, top1/CutMix)`."
         op, best = ("<", "min") if self.better == "lower" else (">", "max")
         rhs = self.b[0] if len(self.b) == 1 else f"{best}({', '.join(self.b)})"
-        if self.margin: rhs += f" {'+' if self.better == 'lower' else '−'} {self.margin * self.scale:g}"
+        if self.margin:
+            rhs += f" {'+' if self.better == 'lower' else '−'} {self.margin * self.scale:g}"
         return (f"{self.label}: " if self.label else "") + f"{self.a} {self.metric} {op} {rhs}"
 
 # %% ../nbs/08_findings.ipynb #caf24e48
 @dataclass(frozen=True)
 class Finding:
     "A headline claim of the thesis (`claim`, `thesis` numbers) and the paired comparisons (`tests`) that test it on our outputs."
+
     id: str
     claim: str
     thesis: str
@@ -64,48 +71,72 @@ class Finding:
         if not re.fullmatch(r"[3-8]\.[a-z0-9][a-z0-9.-]*", self.id):
             raise ValueError(f"id={self.id!r} must look like '3.pm-top1' (chapter 3-8, a dot, a lower-case slug)")
         object.__setattr__(self, "tests", (self.tests,) if isinstance(self.tests, Compare) else tuple(self.tests))
-        if not self.tests: raise ValueError(f"finding {self.id!r} needs at least one Compare in tests")
+        if not self.tests:
+            raise ValueError(f"finding {self.id!r} needs at least one Compare in tests")
 
     @property
-    def chapter(self) -> int: return int(self.id.split(".")[0])
+    def chapter(self) -> int:
+        return int(self.id.split(".")[0])
 
-    def comparison(self) -> str: return "; and ".join(t.describe() for t in self.tests)
+    def comparison(self) -> str:
+        return "; and ".join(t.describe() for t in self.tests)
 
 # %% ../nbs/08_findings.ipynb #b8357896
 def _as_row(name: str, v, n: int | None = None) -> np.ndarray:
     a = np.asarray(v)
-    if a.ndim != 1 or not len(a): raise ValueError(f"{name} must be a non-empty 1-D array, got shape {a.shape}")
-    if n is not None and len(a) != n: raise ValueError(f"{name} has {len(a)} items, expected {n} (the same items as its values)")
-    if a.dtype.kind in "fc" and not np.isfinite(a).all(): raise ValueError(f"{name} holds NaN or infinite values")
+    if a.ndim != 1 or not len(a):
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {a.shape}")
+    if n is not None and len(a) != n:
+        raise ValueError(f"{name} has {len(a)} items, expected {n} (the same items as its values)")
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
     return a
+
 
 class Outcomes:
     "Per-item outcomes by key: `values` (seeds × items), optional `labels` and `conf` of the same shape, and the seeds."
-    def __init__(self): self._d: dict[str, dict] = {}
+
+    def __init__(self):
+        self._d: dict[str, dict] = {}
 
     def add(self, key: str, values, *, labels=None, conf=None, seed: int = 0) -> "Outcomes":
         "Add one seed's per-item `values` (and `labels` / `conf`) under `key`; every seed of a key has the same items."
-        if not isinstance(key, str) or not key.strip(): raise ValueError(f"key must be a non-empty string, got {key!r}")
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"key must be a non-empty string, got {key!r}")
         v = _as_row("values", values).astype(np.float64)
-        row = dict(values=v, labels=None if labels is None else _as_row("labels", labels, len(v)).astype(bool),
-                   conf=None if conf is None else _as_row("conf", conf, len(v)).astype(np.float64))
-        if row["conf"] is not None and ((row["conf"] < 0) | (row["conf"] > 1)).any(): raise ValueError("conf must lie in [0, 1]")
+        row = dict(
+            values=v,
+            labels=None if labels is None else _as_row("labels", labels, len(v)).astype(bool),
+            conf=None if conf is None else _as_row("conf", conf, len(v)).astype(np.float64),
+        )
+        if row["conf"] is not None and ((row["conf"] < 0) | (row["conf"] > 1)).any():
+            raise ValueError("conf must lie in [0, 1]")
         d = self._d.setdefault(key, dict(seeds=[], rows=[]))
         if d["rows"] and len(d["rows"][0]["values"]) != len(v):
-            raise ValueError(f"key {key!r}: seed {seed} has {len(v)} items, earlier seeds {len(d['rows'][0]['values'])}")
-        if seed in d["seeds"]: raise ValueError(f"key {key!r} already holds seed {seed}")
+            raise ValueError(
+                f"key {key!r}: seed {seed} has {len(v)} items, earlier seeds {len(d['rows'][0]['values'])}"
+            )
+        if seed in d["seeds"]:
+            raise ValueError(f"key {key!r} already holds seed {seed}")
         if d["rows"] and any((d["rows"][0][k] is None) != (row[k] is None) for k in ("labels", "conf")):
             raise ValueError(f"key {key!r}: every seed needs the same fields (labels / conf)")
-        d["seeds"].append(int(seed)); d["rows"].append(row)
+        d["seeds"].append(int(seed))
+        d["rows"].append(row)
         return self
 
-    def __contains__(self, key): return key in self._d
-    def __len__(self): return len(self._d)
-    def keys(self): return list(self._d)
+    def __contains__(self, key):
+        return key in self._d
+
+    def __len__(self):
+        return len(self._d)
+
+    def keys(self):
+        return list(self._d)
 
     def get(self, key: str) -> dict:
         "`{'seeds', 'values', 'labels', 'conf'}` of `key`, arrays (seeds × items) or None."
-        if key not in self._d: raise KeyError(f"no outcomes stored under {key!r}")
+        if key not in self._d:
+            raise KeyError(f"no outcomes stored under {key!r}")
         d = self._d[key]
         stack = lambda k: None if d["rows"][0][k] is None else np.stack([r[k] for r in d["rows"]])
         return dict(seeds=list(d["seeds"]), values=stack("values"), labels=stack("labels"), conf=stack("conf"))
@@ -114,13 +145,18 @@ class Outcomes:
         "Write every key to one compressed npz, atomically (binary values stored as uint8)."
         arrays, index = {}, {}
         for i, key in enumerate(self._d):
-            g = self.get(key); index[key] = dict(seeds=g["seeds"], fields=[])
+            g = self.get(key)
+            index[key] = dict(seeds=g["seeds"], fields=[])
             for k in ("values", "labels", "conf"):
-                if g[k] is None: continue
+                if g[k] is None:
+                    continue
                 a = g[k]
-                if k == "values" and np.isin(a, (0, 1)).all(): a = a.astype(np.uint8)
-                elif k != "labels": a = a.astype(np.float32) if np.array_equal(a.astype(np.float32), a) else a
-                arrays[f"a{i}_{k}"] = a; index[key]["fields"].append(k)
+                if k == "values" and np.isin(a, (0, 1)).all():
+                    a = a.astype(np.uint8)
+                elif k != "labels":
+                    a = a.astype(np.float32) if np.array_equal(a.astype(np.float32), a) else a
+                arrays[f"a{i}_{k}"] = a
+                index[key]["fields"].append(k)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, __index__=np.array(json.dumps(index)), **arrays)
         return Path(path)
@@ -134,183 +170,276 @@ class Outcomes:
             for i, (key, meta) in enumerate(index.items()):
                 f = {k: z[f"a{i}_{k}"] for k in meta["fields"]}
                 for j, s in enumerate(meta["seeds"]):
-                    o.add(key, f["values"][j], labels=f["labels"][j] if "labels" in f else None,
-                          conf=f["conf"][j] if "conf" in f else None, seed=s)
+                    o.add(
+                        key,
+                        f["values"][j],
+                        labels=f["labels"][j] if "labels" in f else None,
+                        conf=f["conf"][j] if "conf" in f else None,
+                        seed=s,
+                    )
         return o
 
 # %% ../nbs/08_findings.ipynb #8f84431d
 def weighted_metric(metric: str, w, values, labels=None, conf=None) -> np.ndarray:
     "`metric` of per-item `values` (n,) under each row of item weights `w` (draws × n), with `labels` / `conf` where it needs them."
     check_choice("metric", metric, METRICS)
-    w = np.atleast_2d(np.asarray(w, dtype=np.float64)); v = np.asarray(values, dtype=np.float64)
-    if w.shape[1] != len(v): raise ValueError(f"w has {w.shape[1]} items per draw, values {len(v)}")
+    w = np.atleast_2d(np.asarray(w, dtype=np.float64))
+    v = np.asarray(values, dtype=np.float64)
+    if w.shape[1] != len(v):
+        raise ValueError(f"w has {w.shape[1]} items per draw, values {len(v)}")
     total = w.sum(1)
-    if metric == "mean": return w @ v / total
+    if metric == "mean":
+        return w @ v / total
     if metric == "ece":
-        if conf is None: raise ValueError("metric='ece' needs conf (per-item confidences) beside per-item correctness")
+        if conf is None:
+            raise ValueError("metric='ece' needs conf (per-item confidences) beside per-item correctness")
         c = np.asarray(conf, dtype=np.float64)
-        onehot = np.eye(15)[np.minimum((c * 15).astype(np.int64), 14)]          # (n, 15) bin membership
+        onehot = np.eye(15)[np.minimum((c * 15).astype(np.int64), 14)]  # (n, 15) bin membership
         return np.abs((w * (v - c)) @ onehot).sum(1) / total
-    if labels is None: raise ValueError(f"metric={metric!r} needs labels (which items are positives)")
+    if labels is None:
+        raise ValueError(f"metric={metric!r} needs labels (which items are positives)")
     lab = np.asarray(labels).astype(bool)
     desc = metric != "auroc"
     order = np.argsort(-v if desc else v, kind="stable")
     s, wl = v[order], w[:, order] * lab[order]
     wn = w[:, order] - wl
     pos, neg = wl.sum(1), wn.sum(1)
-    if (pos == 0).any() or (neg == 0).any(): raise ValueError(f"metric={metric!r} needs positives and negatives in every draw")
+    if (pos == 0).any() or (neg == 0).any():
+        raise ValueError(f"metric={metric!r} needs positives and negatives in every draw")
     zero = np.zeros((len(w), 1))
     ctp, cfp = np.hstack([zero, np.cumsum(wl, 1)]), np.hstack([zero, np.cumsum(wn, 1)])
-    key = -s if desc else s                                      # ascending, so searchsorted finds each tie group
+    key = -s if desc else s  # ascending, so searchsorted finds each tie group
     g_lo, g_hi = np.searchsorted(key, key, "left"), np.searchsorted(key, key, "right")
-    if metric == "auroc":    # P(score of a positive > a negative), ties counting one half
+    if metric == "auroc":  # P(score of a positive > a negative), ties counting one half
         return (wl * (cfp[:, g_lo] + 0.5 * (cfp[:, g_hi] - cfp[:, g_lo]))).sum(1) / (pos * neg)
-    tp, fp = ctp[:, g_hi], cfp[:, g_hi]                          # counts at the threshold of each item's tie group
-    if metric == "ap":       # an item drawn zero times has wl = 0: its 0/0 precision must not count
+    tp, fp = ctp[:, g_hi], cfp[:, g_hi]  # counts at the threshold of each item's tie group
+    if metric == "ap":  # an item drawn zero times has wl = 0: its 0/0 precision must not count
         prec = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=tp + fp > 0)
         return (wl * prec).sum(1) / pos
-    first = np.argmax(tp >= 0.95 * pos[:, None] - 1e-9, axis=1)     # the first threshold reaching 95 % TPR
+    first = np.argmax(tp >= 0.95 * pos[:, None] - 1e-9, axis=1)  # the first threshold reaching 95 % TPR
     return 1 - fp[np.arange(len(w)), first] / neg
 
 # %% ../nbs/08_findings.ipynb #44dd1991
 def _aligned(outcomes: Outcomes, keys) -> tuple[list[dict], list]:
     gs = [outcomes.get(k) for k in keys]
     n = {g["values"].shape[1] for g in gs}
-    if len(n) > 1: raise ValueError(f"compared keys hold different numbers of items: " + ", ".join(f"{k} {g['values'].shape[1]}" for k, g in zip(keys, gs)))
+    if len(n) > 1:
+        raise ValueError(
+            f"compared keys hold different numbers of items: "
+            + ", ".join(f"{k} {g['values'].shape[1]}" for k, g in zip(keys, gs))
+        )
     multi = [set(g["seeds"]) for g in gs if len(g["seeds"]) > 1]
     seeds = sorted(set.intersection(*multi)) if multi else gs[0]["seeds"][:1]
-    if multi and not seeds: raise ValueError(f"compared keys share no seed: {[g['seeds'] for g in gs]}")
+    if multi and not seeds:
+        raise ValueError(f"compared keys share no seed: {[g['seeds'] for g in gs]}")
     out = []
     for g in gs:
-        rows = [g["seeds"].index(s) if s in g["seeds"] else 0 for s in seeds] if len(g["seeds"]) > 1 else [0] * len(seeds)
+        rows = (
+            [g["seeds"].index(s) if s in g["seeds"] else 0 for s in seeds] if len(g["seeds"]) > 1 else [0] * len(seeds)
+        )
         out.append({k: None if g[k] is None else g[k][rows] for k in ("values", "labels", "conf")})
     return out, seeds
+
 
 def _draw_counts(rng, n_boot: int, labels) -> np.ndarray:
     "Bootstrap draws as item counts (n_boot × n); stratified by `labels` (positives and negatives drawn apart) when given."
     n = len(labels)
     w = np.zeros((n_boot, n), np.float32)
-    for part in ([np.ones(n, bool)] if labels.dtype != bool else [labels, ~labels]):
+    for part in [np.ones(n, bool)] if labels.dtype != bool else [labels, ~labels]:
         idx = np.flatnonzero(part)
-        if not len(idx): continue
+        if not len(idx):
+            continue
         draw = rng.integers(0, len(idx), (n_boot, len(idx))) + len(idx) * np.arange(n_boot)[:, None]
         w[:, idx] = np.bincount(draw.ravel(), minlength=n_boot * len(idx)).reshape(n_boot, len(idx))
     return w
 
-def paired_test(outcomes: Outcomes, cmp: Compare, n_boot: int = 2000, seed: int = 0, chunk: int = 250_000,
-                cache: dict | None = None) -> dict:
+
+def paired_test(
+    outcomes: Outcomes, cmp: Compare, n_boot: int = 2000, seed: int = 0, chunk: int = 250_000, cache: dict | None = None
+) -> dict:
     """Point estimates, the difference `a − best(b)` with its 95 % paired-bootstrap interval, and the verdict of `cmp`.
     The draws depend only on `seed`, the seed index and the items (their labels), so every key compared on the same
     items sees the same draws; `cache` (a dict kept by the caller for one `outcomes`) reuses a key's per-draw metric
     across the comparisons that share it."""
-    if n_boot < 100: raise ValueError(f"n_boot must be at least 100, got {n_boot}")
+    if n_boot < 100:
+        raise ValueError(f"n_boot must be at least 100, got {n_boot}")
     arrs, seeds = _aligned(outcomes, cmp.keys())
     S, N = arrs[0]["values"].shape
     labels = arrs[0]["labels"]
     if labels is not None and any(x["labels"] is None or not np.array_equal(x["labels"], labels) for x in arrs[1:]):
         raise ValueError(f"compared keys {cmp.keys()} hold different labels: a paired test needs the same items")
     cache = {} if cache is None else cache
-    seed_draw = np.random.default_rng([seed, 2**31]).integers(0, S, (n_boot, S)) if S > 1 else np.zeros((n_boot, 1), np.int64)
-    step = max(1, chunk // N)      # small blocks of draws stay in cache: ~10x faster than all draws at once here
-    per_seed = np.empty((len(arrs), S, n_boot)); points = np.empty((len(arrs), S))
+    seed_draw = (
+        np.random.default_rng([seed, 2**31]).integers(0, S, (n_boot, S)) if S > 1 else np.zeros((n_boot, 1), np.int64)
+    )
+    step = max(1, chunk // N)  # small blocks of draws stay in cache: ~10x faster than all draws at once here
+    per_seed = np.empty((len(arrs), S, n_boot))
+    points = np.empty((len(arrs), S))
     for s in range(S):
         lab_s = labels[s] if labels is not None else np.zeros(N, np.int8)
         wkey = ("draws", seed, s, n_boot, N, lab_s.tobytes())
-        if wkey not in cache: cache[wkey] = _draw_counts(np.random.default_rng([seed, s]), n_boot, lab_s)
+        if wkey not in cache:
+            cache[wkey] = _draw_counts(np.random.default_rng([seed, s]), n_boot, lab_s)
         w_all = cache[wkey]
         for j, (key, arr) in enumerate(zip(cmp.keys(), arrs)):
             mkey = ("metric", cmp.metric, key, tuple(seeds), s, seed, n_boot)
             if mkey not in cache:
                 get = lambda k: None if arr[k] is None else arr[k][s]
                 pt = weighted_metric(cmp.metric, np.ones((1, N)), get("values"), get("labels"), get("conf"))[0]
-                bs = np.concatenate([weighted_metric(cmp.metric, w_all[lo:lo + step], get("values"), get("labels"), get("conf"))
-                                     for lo in range(0, n_boot, step)])
+                bs = np.concatenate(
+                    [
+                        weighted_metric(cmp.metric, w_all[lo : lo + step], get("values"), get("labels"), get("conf"))
+                        for lo in range(0, n_boot, step)
+                    ]
+                )
                 cache[mkey] = (pt, bs)
             points[j, s], per_seed[j, s] = cache[mkey]
-    boots = np.stack([np.take_along_axis(per_seed[j].T, seed_draw, 1).mean(1) for j in range(len(arrs))])   # (keys, n_boot)
+    boots = np.stack(
+        [np.take_along_axis(per_seed[j].T, seed_draw, 1).mean(1) for j in range(len(arrs))]
+    )  # (keys, n_boot)
     pa, pb = float(points[0].mean()), {k: float(points[j + 1].mean()) for j, k in enumerate(cmp.b)}
     pick = np.argmin if cmp.better == "lower" else np.argmax
     best_b = boots[1:][pick(boots[1:], 0), np.arange(n_boot)]
     best_key = cmp.b[int(pick([pb[k] for k in cmp.b]))]
     diff = boots[0] - best_b
     lo, hi = np.percentile(diff, [2.5, 97.5])
-    sign = -1.0 if cmp.better == "lower" else 1.0               # the gain of a in the thesis's direction is sign · diff
+    sign = -1.0 if cmp.better == "lower" else 1.0  # the gain of a in the thesis's direction is sign · diff
     g_lo, g_hi = sorted((sign * lo, sign * hi))
-    res = dict(a=cmp.a, point_a=pa, points_b=pb, best_b=best_key, diff=pa - pb[best_key], ci_low=float(lo), ci_high=float(hi),
-               resolves=float(2.8 * diff.std()), n_items=N, seeds=len(seeds))
-    at_chance = cmp.chance is not None and all(np.percentile(b, 2.5) <= cmp.chance <= np.percentile(b, 97.5) for b in boots)
-    constant = bool(np.all(boots == boots[0, 0]))           # e.g. every method at AUROC 1 on every draw: a ceiling
+    res = dict(
+        a=cmp.a,
+        point_a=pa,
+        points_b=pb,
+        best_b=best_key,
+        diff=pa - pb[best_key],
+        ci_low=float(lo),
+        ci_high=float(hi),
+        resolves=float(2.8 * diff.std()),
+        n_items=N,
+        seeds=len(seeds),
+    )
+    at_chance = cmp.chance is not None and all(
+        np.percentile(b, 2.5) <= cmp.chance <= np.percentile(b, 97.5) for b in boots
+    )
+    constant = bool(np.all(boots == boots[0, 0]))  # e.g. every method at AUROC 1 on every draw: a ceiling
     res["unmeasurable"] = "chance" if at_chance else "constant" if constant else ""
-    if at_chance or constant: res["verdict"] = "not measurable"
-    elif g_lo > -cmp.margin: res["verdict"] = "holds"
-    elif g_hi < -cmp.margin: res["verdict"] = "does not hold"
-    else: res["verdict"] = "inconclusive"
+    if at_chance or constant:
+        res["verdict"] = "not measurable"
+    elif g_lo > -cmp.margin:
+        res["verdict"] = "holds"
+    elif g_hi < -cmp.margin:
+        res["verdict"] = "does not hold"
+    else:
+        res["verdict"] = "inconclusive"
     return res
 
 # %% ../nbs/08_findings.ipynb #7e3d152a
-def _fmt_val(x, scale): return f"{x * scale:.3g}" if abs(x * scale) < 100 else f"{x * scale:.0f}"
+def _fmt_val(x, scale):
+    return f"{x * scale:.3g}" if abs(x * scale) < 100 else f"{x * scale:.0f}"
+
 
 def _short_names(keys) -> dict:
     "Each key shortened to the path segments in which the keys differ: ens/Relation, last/Relation -> ens, last."
     parts = [k.split("/") for k in keys]
-    if len({len(p) for p in parts}) > 1: return {k: k for k in keys}
+    if len({len(p) for p in parts}) > 1:
+        return {k: k for k in keys}
     keep = [i for i in range(len(parts[0])) if len({p[i] for p in parts}) > 1] or [len(parts[0]) - 1]
     return {k: "/".join(p[i] for i in keep) for k, p in zip(keys, parts)}
 
+
 def _describe_result(t: Compare, r: dict) -> str:
     s, short = t.scale, _short_names(t.keys())
-    txt = (f"{short[t.a]} {_fmt_val(r['point_a'], s)} vs {short[r['best_b']]} {_fmt_val(r['points_b'][r['best_b']], s)}"
-           f"{f' (best of {len(t.b)})' if len(t.b) > 1 else ''}: Δ {r['diff'] * s:+.3g} [{r['ci_low'] * s:+.3g}, {r['ci_high'] * s:+.3g}]")
+    txt = (
+        f"{short[t.a]} {_fmt_val(r['point_a'], s)} vs {short[r['best_b']]} {_fmt_val(r['points_b'][r['best_b']], s)}"
+        f"{f' (best of {len(t.b)})' if len(t.b) > 1 else ''}: Δ {r['diff'] * s:+.3g} [{r['ci_low'] * s:+.3g}, {r['ci_high'] * s:+.3g}]"
+    )
     return (f"{t.label}: " if t.label else "") + txt
 
-def evaluate(finding: Finding, outcomes: Outcomes | None, reason: str = "", n_boot: int = 2000, cache: dict | None = None) -> dict:
+
+def evaluate(
+    finding: Finding, outcomes: Outcomes | None, reason: str = "", n_boot: int = 2000, cache: dict | None = None
+) -> dict:
     "One ledger row for `finding` from `outcomes` (None: not run): `chapter, id, finding, thesis, comparison, ours, ci_low, ci_high, n_items, seeds, verdict, reason`."
-    row = dict(chapter=finding.chapter, id=finding.id, finding=finding.claim, thesis=finding.thesis, comparison=finding.comparison(),
-               ours="", ci_low=None, ci_high=None, n_items=0, seeds=0, verdict="not run", reason=reason, source=finding.source)
+    row = dict(
+        chapter=finding.chapter,
+        id=finding.id,
+        finding=finding.claim,
+        thesis=finding.thesis,
+        comparison=finding.comparison(),
+        ours="",
+        ci_low=None,
+        ci_high=None,
+        n_items=0,
+        seeds=0,
+        verdict="not run",
+        reason=reason,
+        source=finding.source,
+    )
     missing = [k for t in finding.tests for k in t.keys() if outcomes is None or k not in outcomes]
     if missing:
-        row["reason"] = reason or (f"no stored per-item outcomes of {finding.experiment}" if outcomes is None
-                                   else f"outcomes not stored: {', '.join(dict.fromkeys(missing))}")
+        row["reason"] = reason or (
+            f"no stored per-item outcomes of {finding.experiment}"
+            if outcomes is None
+            else f"outcomes not stored: {', '.join(dict.fromkeys(missing))}"
+        )
         return row
     res = [paired_test(outcomes, t, n_boot=n_boot, cache=cache) for t in finding.tests]
     verdicts = [r["verdict"] for r in res]
-    if "does not hold" in verdicts: v = "does not hold"
-    elif all(x == "holds" for x in verdicts): v = "holds"
-    elif "not measurable" in verdicts: v = "not measurable"
-    else: v = "inconclusive"
-    def slack(t, r):            # how far the comparison's interval is from failing, in the thesis's direction
+    if "does not hold" in verdicts:
+        v = "does not hold"
+    elif all(x == "holds" for x in verdicts):
+        v = "holds"
+    elif "not measurable" in verdicts:
+        v = "not measurable"
+    else:
+        v = "inconclusive"
+
+    def slack(t, r):  # how far the comparison's interval is from failing, in the thesis's direction
         return (-r["ci_high"] if t.better == "lower" else r["ci_low"]) + t.margin
+
     cands = [(t, r) for t, r in zip(finding.tests, res) if r["verdict"] == v] or list(zip(finding.tests, res))
     t, r = min(cands, key=lambda tr: slack(*tr))
     auto = ""
     if v == "inconclusive":
         auto = f"the interval spans {'the margin' if t.margin else '0'}; this run resolves differences of about {r['resolves'] * t.scale:.2g} and more"
     elif v == "not measurable":
-        auto = (f"every compared method's {t.metric} is at its chance level {t.chance * t.scale:g}" if r["unmeasurable"] == "chance"
-                else f"every compared method has {t.metric} {_fmt_val(r['point_a'], t.scale)} on every draw (a floor or ceiling)")
-    row.update(ours="; ".join(_describe_result(t_, r_) for t_, r_ in zip(finding.tests, res)),
-               ci_low=round(r["ci_low"] * t.scale, 4), ci_high=round(r["ci_high"] * t.scale, 4),
-               n_items=r["n_items"], seeds=r["seeds"], verdict=v,
-               reason="" if v == "holds" else "; ".join(x for x in (reason, auto) if x))
+        auto = (
+            f"every compared method's {t.metric} is at its chance level {t.chance * t.scale:g}"
+            if r["unmeasurable"] == "chance"
+            else f"every compared method has {t.metric} {_fmt_val(r['point_a'], t.scale)} on every draw (a floor or ceiling)"
+        )
+    row.update(
+        ours="; ".join(_describe_result(t_, r_) for t_, r_ in zip(finding.tests, res)),
+        ci_low=round(r["ci_low"] * t.scale, 4),
+        ci_high=round(r["ci_high"] * t.scale, 4),
+        n_items=r["n_items"],
+        seeds=r["seeds"],
+        verdict=v,
+        reason="" if v == "holds" else "; ".join(x for x in (reason, auto) if x),
+    )
     return row
 
 # %% ../nbs/08_findings.ipynb #ac20dd91
 class Ledger:
     "Per-item outcomes and measured reasons of one experiment notebook, for the findings it tests."
+
     def __init__(self, experiment: str, findings=None):
         self.experiment = experiment
         self.findings = [f for f in (FINDINGS if findings is None else findings) if f.experiment == experiment]
-        if not self.findings: raise ValueError(f"experiment={experiment!r} tests none of the declared findings")
+        if not self.findings:
+            raise ValueError(f"experiment={experiment!r} tests none of the declared findings")
         self.outcomes, self.reasons = Outcomes(), {}
 
     def add(self, key: str, values, *, labels=None, conf=None, seed: int = 0) -> "Ledger":
         "Store one seed's per-item outcomes under `key` (see `Outcomes.add`)."
-        self.outcomes.add(key, values, labels=labels, conf=conf, seed=seed); return self
+        self.outcomes.add(key, values, labels=labels, conf=conf, seed=seed)
+        return self
 
     def reason(self, finding_id: str, text: str) -> "Ledger":
         "A measured reason for `finding_id`'s verdict (e.g. 'underfit: train accuracy 52 % vs test 48 %')."
-        if finding_id not in {f.id for f in self.findings}: raise ValueError(f"finding_id={finding_id!r} is not tested by {self.experiment}")
-        self.reasons[finding_id] = str(text); return self
+        if finding_id not in {f.id for f in self.findings}:
+            raise ValueError(f"finding_id={finding_id!r} is not tested by {self.experiment}")
+        self.reasons[finding_id] = str(text)
+        return self
 
     def rows(self, n_boot: int = 2000) -> list[dict]:
         "The ledger rows of this experiment's findings, from what is stored so far."
@@ -325,106 +454,221 @@ class Ledger:
         "Write `<experiment>.outcomes.npz` and `<experiment>.ledger.json` into `out.dir` and record them in `out`'s manifest."
         d = Path(out.dir)
         npz = self.outcomes.save(d / f"{self.experiment}.outcomes.npz")
-        js = atomic_write_text(d / f"{self.experiment}.ledger.json", json.dumps(
-            dict(experiment=self.experiment, findings=[f.id for f in self.findings], reasons=self.reasons), indent=1))
+        js = atomic_write_text(
+            d / f"{self.experiment}.ledger.json",
+            json.dumps(
+                dict(experiment=self.experiment, findings=[f.id for f in self.findings], reasons=self.reasons), indent=1
+            ),
+        )
         out.data([npz, js], f"{self.experiment} findings ledger")
         return [npz, js]
 
 # %% ../nbs/08_findings.ipynb #9fff6854
-FINDINGS_COLUMNS = ("chapter", "id", "finding", "thesis", "ours", "ci_low", "ci_high", "n_items", "seeds", "verdict", "reason",
-                    "comparison", "source")
+FINDINGS_COLUMNS = (
+    "chapter",
+    "id",
+    "finding",
+    "thesis",
+    "ours",
+    "ci_low",
+    "ci_high",
+    "n_items",
+    "seeds",
+    "verdict",
+    "reason",
+    "comparison",
+    "source",
+)
+
 
 def load_ledger(folder, experiment: str) -> tuple[Outcomes | None, dict]:
     "The stored `(outcomes, reasons)` of `experiment` in `folder`; `(None, {})` when it stored none."
-    folder = Path(folder); npz, js = folder / f"{experiment}.outcomes.npz", folder / f"{experiment}.ledger.json"
-    if not (npz.exists() and js.exists()): return None, {}
+    folder = Path(folder)
+    npz, js = folder / f"{experiment}.outcomes.npz", folder / f"{experiment}.ledger.json"
+    if not (npz.exists() and js.exists()):
+        return None, {}
     return Outcomes.load(npz), json.loads(js.read_text())["reasons"]
+
 
 def findings_rows(out_root="figures", findings=None, status=None, n_boot: int = 2000) -> list[dict]:
     "Every declared finding evaluated from the ledgers under `out_root/ch<N>/`; `status`: experiment -> note on its outputs."
     status, rows, cache = status or {}, [], {}
-    for f in (FINDINGS if findings is None else findings):
-        if f.experiment not in cache: cache[f.experiment] = (*load_ledger(Path(out_root) / f"ch{f.chapter}", f.experiment), {})
+    for f in FINDINGS if findings is None else findings:
+        if f.experiment not in cache:
+            cache[f.experiment] = (*load_ledger(Path(out_root) / f"ch{f.chapter}", f.experiment), {})
         outcomes, reasons, draws = cache[f.experiment]
         row = evaluate(f, outcomes, reasons.get(f.id, ""), n_boot, draws)
         note = status.get(f.experiment, "")
-        if note and outcomes is not None: row["reason"] = f"{note}; {row['reason']}" if row["reason"] else note
-        elif outcomes is None and note: row["reason"] = f"{row['reason']} ({note})"
+        if note and outcomes is not None:
+            row["reason"] = f"{note}; {row['reason']}" if row["reason"] else note
+        elif outcomes is None and note:
+            row["reason"] = f"{row['reason']} ({note})"
         rows.append(row)
     return rows
 
+
 def write_findings_csv(rows, path) -> Path:
     "Write the ledger rows to `path` as CSV (atomically), columns `FINDINGS_COLUMNS`."
-    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=FINDINGS_COLUMNS, extrasaction="ignore")
-    w.writeheader(); w.writerows(rows)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=FINDINGS_COLUMNS, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
     return atomic_write_text(path, buf.getvalue())
+
 
 def verdict_counts(rows) -> dict:
     "`{chapter: {verdict: count}}` and `'all'`."
     out = {}
     for r in rows:
         for k in (r["chapter"], "all"):
-            c = out.setdefault(k, {v: 0 for v in VERDICTS}); c[r["verdict"]] += 1
+            c = out.setdefault(k, {v: 0 for v in VERDICTS})
+            c[r["verdict"]] += 1
     return out
 
 # %% ../nbs/08_findings.ipynb #7fadc3ba
 def _vs(measure: str, a: str, bs, **kw) -> Compare:
     return Compare(f"{measure}/{a}", tuple(f"{measure}/{b}" for b in ((bs,) if isinstance(bs, str) else bs)), **kw)
 
+
 _BASE3 = ("Vanilla", "Input", "Manifold", "CutMix", "AugMix")
 _PM = "puzzlemix_tables"
 FINDINGS_CH3 = [
-    Finding("3.pm-top1", "Puzzle Mix has the lowest top-1 error of the mixup methods, below Vanilla (Tables 3.2-3.4)",
-            "PreActResNet18 CIFAR-100 top-1 error: Puzzle Mix 19.62 vs Manifold 20.98 (best baseline), Vanilla 23.67", _PM,
-            _vs("top1", "Puzzle Mix", _BASE3), "table 3.3"),
-    Finding("3.pm-half", "Puzzle Mix (half) at equal network evaluations still beats the baselines (Tables 3.3-3.4)",
-            "PreActResNet18 CIFAR-100: Puzzle Mix (half) 20.09 vs Manifold 20.98", _PM, _vs("top1", "Puzzle Mix (half)", _BASE3), "table 3.3"),
-    Finding("3.pm-adv", "Puzzle Mix (adv) has the lowest FGSM error without a worse top-1 error (Tables 3.2, 3.9)",
-            "PreActResNet18 CIFAR-100 FGSM error: Puzzle Mix (adv) 57.11 vs Input 70.09; top-1 19.84 vs Puzzle Mix 19.62", _PM,
-            (_vs("fgsm", "Puzzle Mix (adv)", _BASE3 + ("Puzzle Mix",), chance=0.9, label="FGSM"),
-             _vs("top1", "Puzzle Mix (adv)", _BASE3, label="top-1")), "table 3.3"),
-    Finding("3.pm-aug", "Puzzle Mix (aug) is below AugMix in clean and in corruption error (Table 3.7)",
-            "WRN28-10 CIFAR-100: clean 16.50 vs 20.45; CIFAR-100-C 29.91 vs 32.22", _PM,
-            (_vs("top1", "Puzzle Mix (aug)", "AugMix", label="clean"), _vs("corrupt", "Puzzle Mix (aug)", "AugMix", label="corruption")),
-            "table 3.7"),
-    Finding("3.multilabel", "Multi-label masks beat binary masks (Table 3.8)", "WRN28-10 CIFAR-100 top-1 error 15.95 vs 17.39", _PM,
-            _vs("top1", "Puzzle Mix", "Puzzle Mix (binary)"), "table 3.8"),
-    Finding("3.transport", "Transport beats the mask alone (Table 3.8)", "WRN28-10 CIFAR-100 top-1 error 15.95 vs 16.38 (mask only)", _PM,
-            _vs("top1", "Puzzle Mix", "Puzzle Mix (mask only)"), "table 3.8"),
-    Finding("3.mixed-data", "Puzzle Mix's mixed data keep the most saliency and have the lowest loss and highest top-1/top-2 "
-            "accuracy under a vanilla classifier (Fig. 3.2)", "no numbers (Fig. 3.2 panels a, c-e)", "puzzlemix_figures",
-            (_vs("saliency", "Puzzle Mix", ("Input", "CutMix"), better="higher", scale=1, label="saliency"),
-             _vs("ce", "Puzzle Mix", ("Input", "Manifold", "CutMix"), scale=1, label="loss"),
-             _vs("top1", "Puzzle Mix", ("Input", "Manifold", "CutMix"), better="higher", label="top-1"),
-             _vs("top2", "Puzzle Mix", ("Input", "Manifold", "CutMix"), better="higher", label="top-2")), "figure 3.2"),
+    Finding(
+        "3.pm-top1",
+        "Puzzle Mix has the lowest top-1 error of the mixup methods, below Vanilla (Tables 3.2-3.4)",
+        "PreActResNet18 CIFAR-100 top-1 error: Puzzle Mix 19.62 vs Manifold 20.98 (best baseline), Vanilla 23.67",
+        _PM,
+        _vs("top1", "Puzzle Mix", _BASE3),
+        "table 3.3",
+    ),
+    Finding(
+        "3.pm-half",
+        "Puzzle Mix (half) at equal network evaluations still beats the baselines (Tables 3.3-3.4)",
+        "PreActResNet18 CIFAR-100: Puzzle Mix (half) 20.09 vs Manifold 20.98",
+        _PM,
+        _vs("top1", "Puzzle Mix (half)", _BASE3),
+        "table 3.3",
+    ),
+    Finding(
+        "3.pm-adv",
+        "Puzzle Mix (adv) has the lowest FGSM error without a worse top-1 error (Tables 3.2, 3.9)",
+        "PreActResNet18 CIFAR-100 FGSM error: Puzzle Mix (adv) 57.11 vs Input 70.09; top-1 19.84 vs Puzzle Mix 19.62",
+        _PM,
+        (
+            _vs("fgsm", "Puzzle Mix (adv)", _BASE3 + ("Puzzle Mix",), chance=0.9, label="FGSM"),
+            _vs("top1", "Puzzle Mix (adv)", _BASE3, label="top-1"),
+        ),
+        "table 3.3",
+    ),
+    Finding(
+        "3.pm-aug",
+        "Puzzle Mix (aug) is below AugMix in clean and in corruption error (Table 3.7)",
+        "WRN28-10 CIFAR-100: clean 16.50 vs 20.45; CIFAR-100-C 29.91 vs 32.22",
+        _PM,
+        (
+            _vs("top1", "Puzzle Mix (aug)", "AugMix", label="clean"),
+            _vs("corrupt", "Puzzle Mix (aug)", "AugMix", label="corruption"),
+        ),
+        "table 3.7",
+    ),
+    Finding(
+        "3.multilabel",
+        "Multi-label masks beat binary masks (Table 3.8)",
+        "WRN28-10 CIFAR-100 top-1 error 15.95 vs 17.39",
+        _PM,
+        _vs("top1", "Puzzle Mix", "Puzzle Mix (binary)"),
+        "table 3.8",
+    ),
+    Finding(
+        "3.transport",
+        "Transport beats the mask alone (Table 3.8)",
+        "WRN28-10 CIFAR-100 top-1 error 15.95 vs 16.38 (mask only)",
+        _PM,
+        _vs("top1", "Puzzle Mix", "Puzzle Mix (mask only)"),
+        "table 3.8",
+    ),
+    Finding(
+        "3.mixed-data",
+        "Puzzle Mix's mixed data keep the most saliency and have the lowest loss and highest top-1/top-2 "
+        "accuracy under a vanilla classifier (Fig. 3.2)",
+        "no numbers (Fig. 3.2 panels a, c-e)",
+        "puzzlemix_figures",
+        (
+            _vs("saliency", "Puzzle Mix", ("Input", "CutMix"), better="higher", scale=1, label="saliency"),
+            _vs("ce", "Puzzle Mix", ("Input", "Manifold", "CutMix"), scale=1, label="loss"),
+            _vs("top1", "Puzzle Mix", ("Input", "Manifold", "CutMix"), better="higher", label="top-1"),
+            _vs("top2", "Puzzle Mix", ("Input", "Manifold", "CutMix"), better="higher", label="top-2"),
+        ),
+        "figure 3.2",
+    ),
 ]
 
 # %% ../nbs/08_findings.ipynb #4082c23f
 _CM = "comixup_tables"
 _BASE4 = ("Vanilla", "Input", "Manifold", "CutMix", "Puzzle Mix")
 FINDINGS_CH4 = [
-    Finding("4.top1", "Co-Mixup has the lowest top-1 error on both networks (Table 4.1)",
-            "CIFAR-100 top-1 error: PreActResNet18 19.87 vs Puzzle Mix 20.62; WRN16-8 19.15 vs 19.24", _CM,
-            (_vs("top1/PreActResNet18", "Co-Mixup", _BASE4, label="PreActResNet18"),
-             _vs("top1/WRN16-8", "Co-Mixup", _BASE4, label="WRN16-8")), "table 4.1"),
-    Finding("4.ece", "Co-Mixup has the lowest calibration error (Table 4.2)", "ECE 1.9 vs Vanilla 3.9 (the best other)", _CM,
-            _vs("cal", "Co-Mixup", _BASE4, metric="ece"), "table 4.2"),
-    Finding("4.wsol", "Co-Mixup localises best (weakly-supervised localisation, Table 4.2)",
-            "ImageNet ResNet-50 CAM localisation accuracy 55.32 vs Puzzle Mix 55.22", _CM,
-            _vs("loc", "Co-Mixup", _BASE4, better="higher", chance=0.0), "table 4.2"),
-    Finding("4.background", "Co-Mixup is the most robust to background corruption (Table 4.3)",
-            "ImageNet random-replacement background: top-1 error 38.77 vs Puzzle Mix 39.23", _CM,
-            _vs("bg", "Co-Mixup", _BASE4, chance=0.9), "table 4.3"),
-    Finding("4.multi-input", "Mixing 3-4 inputs hurts the Input / CutMix baselines while Co-Mixup gains (Table 4.4)",
-            "Input 22.43 (2) -> 23.03 (3); CutMix 21.29 -> 22.01; Co-Mixup 19.87", _CM,
-            (Compare("top1/k2/Input", "top1/k3/Input", label="Input 2 < 3 inputs"),
-             Compare("top1/k2/CutMix", "top1/k3/CutMix", label="CutMix 2 < 3 inputs"),
-             Compare("top1/PreActResNet18/Co-Mixup", ("top1/k3/Input", "top1/k3/CutMix"), label="Co-Mixup < 3-input baselines")),
-            "table 4.4"),
-    Finding("4.tau", "τ trades diversity for saliency: a larger τ gives more diverse outputs with less saliency (Fig. 4.2)",
-            "no numbers (Fig. 4.2); here τ = 0 against τ = 1", "comixup_figures",
-            (Compare("diversity/tau-high", "diversity/tau-0", better="higher", scale=1, label="diversity"),
-             Compare("saliency/tau-high", "saliency/tau-0", scale=1, label="saliency")), "figure 4.2"),
+    Finding(
+        "4.top1",
+        "Co-Mixup has the lowest top-1 error on both networks (Table 4.1)",
+        "CIFAR-100 top-1 error: PreActResNet18 19.87 vs Puzzle Mix 20.62; WRN16-8 19.15 vs 19.24",
+        _CM,
+        (
+            _vs("top1/PreActResNet18", "Co-Mixup", _BASE4, label="PreActResNet18"),
+            _vs("top1/WRN16-8", "Co-Mixup", _BASE4, label="WRN16-8"),
+        ),
+        "table 4.1",
+    ),
+    Finding(
+        "4.ece",
+        "Co-Mixup has the lowest calibration error (Table 4.2)",
+        "ECE 1.9 vs Vanilla 3.9 (the best other)",
+        _CM,
+        _vs("cal", "Co-Mixup", _BASE4, metric="ece"),
+        "table 4.2",
+    ),
+    Finding(
+        "4.wsol",
+        "Co-Mixup localises best (weakly-supervised localisation, Table 4.2)",
+        "ImageNet ResNet-50 CAM localisation accuracy 55.32 vs Puzzle Mix 55.22",
+        _CM,
+        _vs("loc", "Co-Mixup", _BASE4, better="higher", chance=0.0),
+        "table 4.2",
+    ),
+    Finding(
+        "4.background",
+        "Co-Mixup is the most robust to background corruption (Table 4.3)",
+        "ImageNet random-replacement background: top-1 error 38.77 vs Puzzle Mix 39.23",
+        _CM,
+        _vs("bg", "Co-Mixup", _BASE4, chance=0.9),
+        "table 4.3",
+    ),
+    Finding(
+        "4.multi-input",
+        "Mixing 3-4 inputs hurts the Input / CutMix baselines while Co-Mixup gains (Table 4.4)",
+        "Input 22.43 (2) -> 23.03 (3); CutMix 21.29 -> 22.01; Co-Mixup 19.87",
+        _CM,
+        (
+            Compare("top1/k2/Input", "top1/k3/Input", label="Input 2 < 3 inputs"),
+            Compare("top1/k2/CutMix", "top1/k3/CutMix", label="CutMix 2 < 3 inputs"),
+            Compare(
+                "top1/PreActResNet18/Co-Mixup",
+                ("top1/k3/Input", "top1/k3/CutMix"),
+                label="Co-Mixup < 3-input baselines",
+            ),
+        ),
+        "table 4.4",
+    ),
+    Finding(
+        "4.tau",
+        "τ trades diversity for saliency: a larger τ gives more diverse outputs with less saliency (Fig. 4.2)",
+        "no numbers (Fig. 4.2); here τ = 0 against τ = 1",
+        "comixup_figures",
+        (
+            Compare("diversity/tau-high", "diversity/tau-0", better="higher", scale=1, label="diversity"),
+            Compare("saliency/tau-high", "saliency/tau-0", scale=1, label="saliency"),
+        ),
+        "figure 4.2",
+    ),
 ]
 
 # %% ../nbs/08_findings.ipynb #f662ed07
@@ -432,116 +676,368 @@ _RG = "relation_graph"
 _UNARY = ("Loss", "Margin", "TracIn", "Entropy", "Least-confidence", "CWE")
 _RATIOS = ("0.04", "0.08", "0.12", "0.15")
 FINDINGS_CH5 = [
-    Finding("5.label-ap", "The relation graph has the best label-error AP at every noise ratio (Fig. 5.5a)",
-            "ImageNet MAE-Large: best AP at 4-15 % noise", _RG,
-            tuple(_vs(f"label/{r}", "Relation", _UNARY, metric="ap", better="higher", label=f"{float(r):.0%}") for r in _RATIOS),
-            "figure 5.5"),
-    Finding("5.label-tnr", "The relation graph has the best TNR95 for label errors at every noise ratio (Fig. 5.5a)",
-            "ImageNet MAE-Large: best TNR95 at 4-15 % noise", _RG,
-            tuple(_vs(f"label/{r}", "Relation", _UNARY, metric="tnr95", better="higher", label=f"{float(r):.0%}") for r in _RATIOS),
-            "figure 5.5"),
-    Finding("5.label-size", "The relation graph has the best AP at every data size, down to 10 % (Fig. 5.5b)", "ImageNet, 10-100 % of the data", _RG,
-            tuple(_vs(f"size/{s}", "Relation", _UNARY, metric="ap", better="higher", label=f"{s}") for s in ("0.1", "0.2", "0.5", "1.0")),
-            "figure 5.5"),
-    Finding("5.cleanlab", "The relation graph beats cleanlab's confident learning on the same noisy set (Table 5.4)",
-            "Table 5.4: Relation above Confident Learning in AP", _RG,
-            _vs("label/0.08", "Relation", "cleanlab", metric="ap", better="higher"), "table 5.4"),
-    Finding("5.uniform", "The relation graph has the best AP under uniform label noise (Table 5.3)", "Table 5.3: uniform noise", _RG,
-            _vs("label/uniform", "Relation", _UNARY, metric="ap", better="higher"), "table 5.3"),
-    Finding("5.ensemble", "The temporal ensemble of checkpoints improves every method (Table 5.5)", "Table 5.5: ensemble AP above last-checkpoint AP", _RG,
-            tuple(Compare(f"ens/{m}", f"last/{m}", metric="ap", better="higher", label=m) for m in ("Relation",) + _UNARY[:4]),
-            "table 5.5"),
-    Finding("5.outliers", "The relation graph detects outliers inside a dataset best (Table 5.6)", "ImageNet-100 + SUN outliers: Relation best AUROC", _RG,
-            _vs("outlier", "Relation", ("MSP", "Max Logit", "Energy", "KNN", "Iterative sampling", "Local outlier factor"),
-                metric="auroc", better="higher", chance=0.5), "table 5.6"),
-    Finding("5.ood-near", "The relation graph is the best near-OOD detector (Figs 5.7-5.8; CIFAR-100 here)", "ImageNet vs near-OOD: Relation best", _RG,
-            _vs("ood/CIFAR-100", "Relation", ("MSP", "Max Logit", "Energy", "KNN", "Mahalanobis", "ReAct", "KL-Matching"),
-                metric="auroc", better="higher", chance=0.5), "figure 5.8"),
-    Finding("5.ood-far", "The relation graph is the best far-OOD detector (Fig. 5.8; Gaussian noise and textures here)",
-            "ImageNet vs Textures / far sets: Relation best", _RG,
-            tuple(_vs(f"ood/{s}", "Relation", ("MSP", "Max Logit", "Energy", "KNN", "Mahalanobis", "ReAct", "KL-Matching"),
-                      metric="auroc", better="higher", chance=0.5, label=s) for s in ("Noise", "Textures")), "figure 5.8"),
-    Finding("5.compat", "The compatibility term matters: the full kernel beats the kernel without it (Table 5.7)",
-            "Table 5.7: cos·p above cos", _RG,
-            Compare("kernel/cos_p", "kernel/cos", metric="ap", better="higher"), "table 5.7"),
-    Finding("5.t", "Label errors are detected best near t ≈ 6 and OOD near t ≈ 1 (Fig. 5.9)", "Fig. 5.9: label AP saturates at t = 6; OOD best at t ≈ 1", _RG,
-            (Compare("t-label/6", "t-label/1", metric="ap", better="higher", label="label t=6 > t=1"),
-             Compare("t-ood/1", "t-ood/6", metric="ap", better="higher", label="OOD t=1 > t=6")), "figure 5.9"),
-    Finding("5.time", "Algorithm 4 takes far less time than computing the features it relates (Table 5.1)",
-            "Table 5.1: relation graph time is a small fraction of feature computation", _RG,
-            Compare("time/Algorithm 4", "time/features", scale=1), "table 5.1"),
+    Finding(
+        "5.label-ap",
+        "The relation graph has the best label-error AP at every noise ratio (Fig. 5.5a)",
+        "ImageNet MAE-Large: best AP at 4-15 % noise",
+        _RG,
+        tuple(
+            _vs(f"label/{r}", "Relation", _UNARY, metric="ap", better="higher", label=f"{float(r):.0%}")
+            for r in _RATIOS
+        ),
+        "figure 5.5",
+    ),
+    Finding(
+        "5.label-tnr",
+        "The relation graph has the best TNR95 for label errors at every noise ratio (Fig. 5.5a)",
+        "ImageNet MAE-Large: best TNR95 at 4-15 % noise",
+        _RG,
+        tuple(
+            _vs(f"label/{r}", "Relation", _UNARY, metric="tnr95", better="higher", label=f"{float(r):.0%}")
+            for r in _RATIOS
+        ),
+        "figure 5.5",
+    ),
+    Finding(
+        "5.label-size",
+        "The relation graph has the best AP at every data size, down to 10 % (Fig. 5.5b)",
+        "ImageNet, 10-100 % of the data",
+        _RG,
+        tuple(
+            _vs(f"size/{s}", "Relation", _UNARY, metric="ap", better="higher", label=f"{s}")
+            for s in ("0.1", "0.2", "0.5", "1.0")
+        ),
+        "figure 5.5",
+    ),
+    Finding(
+        "5.cleanlab",
+        "The relation graph beats cleanlab's confident learning on the same noisy set (Table 5.4)",
+        "Table 5.4: Relation above Confident Learning in AP",
+        _RG,
+        _vs("label/0.08", "Relation", "cleanlab", metric="ap", better="higher"),
+        "table 5.4",
+    ),
+    Finding(
+        "5.uniform",
+        "The relation graph has the best AP under uniform label noise (Table 5.3)",
+        "Table 5.3: uniform noise",
+        _RG,
+        _vs("label/uniform", "Relation", _UNARY, metric="ap", better="higher"),
+        "table 5.3",
+    ),
+    Finding(
+        "5.ensemble",
+        "The temporal ensemble of checkpoints improves every method (Table 5.5)",
+        "Table 5.5: ensemble AP above last-checkpoint AP",
+        _RG,
+        tuple(
+            Compare(f"ens/{m}", f"last/{m}", metric="ap", better="higher", label=m) for m in ("Relation",) + _UNARY[:4]
+        ),
+        "table 5.5",
+    ),
+    Finding(
+        "5.outliers",
+        "The relation graph detects outliers inside a dataset best (Table 5.6)",
+        "ImageNet-100 + SUN outliers: Relation best AUROC",
+        _RG,
+        _vs(
+            "outlier",
+            "Relation",
+            ("MSP", "Max Logit", "Energy", "KNN", "Iterative sampling", "Local outlier factor"),
+            metric="auroc",
+            better="higher",
+            chance=0.5,
+        ),
+        "table 5.6",
+    ),
+    Finding(
+        "5.ood-near",
+        "The relation graph is the best near-OOD detector (Figs 5.7-5.8; CIFAR-100 here)",
+        "ImageNet vs near-OOD: Relation best",
+        _RG,
+        _vs(
+            "ood/CIFAR-100",
+            "Relation",
+            ("MSP", "Max Logit", "Energy", "KNN", "Mahalanobis", "ReAct", "KL-Matching"),
+            metric="auroc",
+            better="higher",
+            chance=0.5,
+        ),
+        "figure 5.8",
+    ),
+    Finding(
+        "5.ood-far",
+        "The relation graph is the best far-OOD detector (Fig. 5.8; Gaussian noise and textures here)",
+        "ImageNet vs Textures / far sets: Relation best",
+        _RG,
+        tuple(
+            _vs(
+                f"ood/{s}",
+                "Relation",
+                ("MSP", "Max Logit", "Energy", "KNN", "Mahalanobis", "ReAct", "KL-Matching"),
+                metric="auroc",
+                better="higher",
+                chance=0.5,
+                label=s,
+            )
+            for s in ("Noise", "Textures")
+        ),
+        "figure 5.8",
+    ),
+    Finding(
+        "5.compat",
+        "The compatibility term matters: the full kernel beats the kernel without it (Table 5.7)",
+        "Table 5.7: cos·p above cos",
+        _RG,
+        Compare("kernel/cos_p", "kernel/cos", metric="ap", better="higher"),
+        "table 5.7",
+    ),
+    Finding(
+        "5.t",
+        "Label errors are detected best near t ≈ 6 and OOD near t ≈ 1 (Fig. 5.9)",
+        "Fig. 5.9: label AP saturates at t = 6; OOD best at t ≈ 1",
+        _RG,
+        (
+            Compare("t-label/6", "t-label/1", metric="ap", better="higher", label="label t=6 > t=1"),
+            Compare("t-ood/1", "t-ood/6", metric="ap", better="higher", label="OOD t=1 > t=6"),
+        ),
+        "figure 5.9",
+    ),
+    Finding(
+        "5.time",
+        "Algorithm 4 takes far less time than computing the features it relates (Table 5.1)",
+        "Table 5.1: relation graph time is a small fraction of feature computation",
+        _RG,
+        Compare("time/Algorithm 4", "time/features", scale=1),
+        "table 5.1",
+    ),
 ]
 
 # %% ../nbs/08_findings.ipynb #71ea6844
 _IDC = "condensation"
 FINDINGS_CH6 = [
-    Finding("6.idc", "IDC beats DSA, DM, Herding and Random at equal storage (Table 6.1)", "CIFAR-10 ConvNet-3, 10 img/class: IDC 67.5 vs DM 48.9, DSA 52.1", _IDC,
-            _vs("acc/10", "IDC", ("DSA", "DM", "Herding", "Random"), better="higher"), "table 6.1"),
-    Finding("6.idc-nets", "IDC's advantage holds on other networks (Table 6.2)", "Table 6.2: IDC data train ResNet-10 better than baselines' data", _IDC,
-            _vs("acc-resnet/10", "IDC", ("DSA", "DM"), better="higher"), "table 6.2"),
-    Finding("6.idci", "IDC-I (no multi-formation) beats DSA and DM (Table 6.1)", "CIFAR-10, 10 img/class: IDC-I 58.3 vs DSA 52.1", _IDC,
-            _vs("acc/10", "IDC-I", ("DSA", "DM"), better="higher"), "table 6.1"),
-    Finding("6.idc-vs-idci", "Multi-formation helps: IDC beats IDC-I (Table 6.1)", "CIFAR-10, 10 img/class: 67.5 vs 58.3", _IDC,
-            _vs("acc/10", "IDC", "IDC-I", better="higher"), "table 6.1"),
-    Finding("6.ablation", "Real initialisation beats synthetic, and MSE with regularisation is the best matching objective (Table 6.5)",
-            "Table 6.5", _IDC,
-            (Compare("ablation/Real+Reg.+MSE", "ablation/Random+Reg.+MSE", better="higher", label="real > synthetic init"),
-             Compare("ablation/Real+Reg.+MSE", ("ablation/Real+MSE", "ablation/Real+Reg.+Cos"), better="higher", label="MSE+reg. best")),
-            "table 6.5"),
-    Finding("6.postdown", "Post-downsampling IDC beats IDC-I (Table 6.6)", "Table 6.6 (50 img/class)", _IDC,
-            _vs("postdown", "IDC", "IDC-I", better="higher"), "table 6.6"),
-    Finding("6.factor", "Factor 2 is the best multi-formation factor at higher images per class (Table 6.7)", "Table 6.7 (50 img/class)", _IDC,
-            _vs("factor", "2", ("1", "3", "4"), better="higher"), "table 6.7"),
-    Finding("6.early", "Networks from the early phase of training give the best matching (Figs 6.4-6.5)", "Fig. 6.5", _IDC,
-            _vs("phase", "early", ("late",), better="higher"), "figure 6.5"),
-    Finding("6.continual", "Condensed memory helps class-incremental learning (Fig. 6.7)", "Fig. 6.7: IDC memory above Herding memory", _IDC,
-            _vs("continual", "IDC", ("Herding", "Random"), better="higher"), "figure 6.7"),
+    Finding(
+        "6.idc",
+        "IDC beats DSA, DM, Herding and Random at equal storage (Table 6.1)",
+        "CIFAR-10 ConvNet-3, 10 img/class: IDC 67.5 vs DM 48.9, DSA 52.1",
+        _IDC,
+        _vs("acc/10", "IDC", ("DSA", "DM", "Herding", "Random"), better="higher"),
+        "table 6.1",
+    ),
+    Finding(
+        "6.idc-nets",
+        "IDC's advantage holds on other networks (Table 6.2)",
+        "Table 6.2: IDC data train ResNet-10 better than baselines' data",
+        _IDC,
+        _vs("acc-resnet/10", "IDC", ("DSA", "DM"), better="higher"),
+        "table 6.2",
+    ),
+    Finding(
+        "6.idci",
+        "IDC-I (no multi-formation) beats DSA and DM (Table 6.1)",
+        "CIFAR-10, 10 img/class: IDC-I 58.3 vs DSA 52.1",
+        _IDC,
+        _vs("acc/10", "IDC-I", ("DSA", "DM"), better="higher"),
+        "table 6.1",
+    ),
+    Finding(
+        "6.idc-vs-idci",
+        "Multi-formation helps: IDC beats IDC-I (Table 6.1)",
+        "CIFAR-10, 10 img/class: 67.5 vs 58.3",
+        _IDC,
+        _vs("acc/10", "IDC", "IDC-I", better="higher"),
+        "table 6.1",
+    ),
+    Finding(
+        "6.ablation",
+        "Real initialisation beats synthetic, and MSE with regularisation is the best matching objective (Table 6.5)",
+        "Table 6.5",
+        _IDC,
+        (
+            Compare(
+                "ablation/Real+Reg.+MSE", "ablation/Random+Reg.+MSE", better="higher", label="real > synthetic init"
+            ),
+            Compare(
+                "ablation/Real+Reg.+MSE",
+                ("ablation/Real+MSE", "ablation/Real+Reg.+Cos"),
+                better="higher",
+                label="MSE+reg. best",
+            ),
+        ),
+        "table 6.5",
+    ),
+    Finding(
+        "6.postdown",
+        "Post-downsampling IDC beats IDC-I (Table 6.6)",
+        "Table 6.6 (50 img/class)",
+        _IDC,
+        _vs("postdown", "IDC", "IDC-I", better="higher"),
+        "table 6.6",
+    ),
+    Finding(
+        "6.factor",
+        "Factor 2 is the best multi-formation factor at higher images per class (Table 6.7)",
+        "Table 6.7 (50 img/class)",
+        _IDC,
+        _vs("factor", "2", ("1", "3", "4"), better="higher"),
+        "table 6.7",
+    ),
+    Finding(
+        "6.early",
+        "Networks from the early phase of training give the best matching (Figs 6.4-6.5)",
+        "Fig. 6.5",
+        _IDC,
+        _vs("phase", "early", ("late",), better="higher"),
+        "figure 6.5",
+    ),
+    Finding(
+        "6.continual",
+        "Condensed memory helps class-incremental learning (Fig. 6.7)",
+        "Fig. 6.7: IDC memory above Herding memory",
+        _IDC,
+        _vs("continual", "IDC", ("Herding", "Random"), better="higher"),
+        "figure 6.7",
+    ),
 ]
 
 # %% ../nbs/08_findings.ipynb #55b6ba1b
 _CCM = "ccm"
 FINDINGS_CH7 = [
-    Finding("7.concat-full", "CCM-concat stays close to full context at a fraction of its KV memory (Tables 7.4-7.5, Fig. 7.6)",
-            "LLaMA-7B MetaICL: CCM-concat 70.0 vs full context 70.8", _CCM,
-            Compare("acc/CCM-concat", "acc/Full context", better="higher", margin=0.05), "figure 7.6"),
-    Finding("7.merge-full", "CCM-merge stays close to full context at about 1/8 of its KV memory (Fig. 7.6)", "LLaMA-7B: CCM-merge 69.6 vs 70.8", _CCM,
-            Compare("acc/CCM-merge", "acc/Full context", better="higher", margin=0.05), "figure 7.6"),
-    Finding("7.vs-baselines", "CCM beats Gisting and Compressive Transformer memories at equal memory (Fig. 7.7)", "Fig. 7.7", _CCM,
-            Compare("acc/CCM-concat", ("acc/Gisting", "acc/Compressive"), better="higher"), "figure 7.7"),
-    Finding("7.concat-merge", "CCM-concat beats CCM-merge (Fig. 7.6)", "LLaMA-7B: 70.0 vs 69.6", _CCM,
-            Compare("acc/CCM-concat", "acc/CCM-merge", better="higher"), "figure 7.6"),
-    Finding("7.memorybank", "CCM beats MemoryBank (Fig. 7.9)", "Fig. 7.9", _CCM,
-            Compare("acc/CCM-concat", "acc/MemoryBank", better="higher"), "figure 7.9"),
-    Finding("7.streaming", "Streaming with CCM beats StreamingLLM at an equal cache (Table 7.8)", "Table 7.8: lower perplexity", _CCM,
-            Compare("stream-nll/CCM", "stream-nll/StreamingLLM", scale=1), "table 7.8"),
-    Finding("7.throughput", "Throughput: CCM-merge > CCM-concat > full context (Table 7.1)", "Table 7.1", _CCM,
-            (Compare("throughput/CCM-merge", "throughput/CCM-concat", better="higher", scale=1, label="merge > concat"),
-             Compare("throughput/CCM-concat", "throughput/Full context", better="higher", scale=1, label="concat > full")), "table 7.1"),
+    Finding(
+        "7.concat-full",
+        "CCM-concat stays close to full context at a fraction of its KV memory (Tables 7.4-7.5, Fig. 7.6)",
+        "LLaMA-7B MetaICL: CCM-concat 70.0 vs full context 70.8",
+        _CCM,
+        Compare("acc/CCM-concat", "acc/Full context", better="higher", margin=0.05),
+        "figure 7.6",
+    ),
+    Finding(
+        "7.merge-full",
+        "CCM-merge stays close to full context at about 1/8 of its KV memory (Fig. 7.6)",
+        "LLaMA-7B: CCM-merge 69.6 vs 70.8",
+        _CCM,
+        Compare("acc/CCM-merge", "acc/Full context", better="higher", margin=0.05),
+        "figure 7.6",
+    ),
+    Finding(
+        "7.vs-baselines",
+        "CCM beats Gisting and Compressive Transformer memories at equal memory (Fig. 7.7)",
+        "Fig. 7.7",
+        _CCM,
+        Compare("acc/CCM-concat", ("acc/Gisting", "acc/Compressive"), better="higher"),
+        "figure 7.7",
+    ),
+    Finding(
+        "7.concat-merge",
+        "CCM-concat beats CCM-merge (Fig. 7.6)",
+        "LLaMA-7B: 70.0 vs 69.6",
+        _CCM,
+        Compare("acc/CCM-concat", "acc/CCM-merge", better="higher"),
+        "figure 7.6",
+    ),
+    Finding(
+        "7.memorybank",
+        "CCM beats MemoryBank (Fig. 7.9)",
+        "Fig. 7.9",
+        _CCM,
+        Compare("acc/CCM-concat", "acc/MemoryBank", better="higher"),
+        "figure 7.9",
+    ),
+    Finding(
+        "7.streaming",
+        "Streaming with CCM beats StreamingLLM at an equal cache (Table 7.8)",
+        "Table 7.8: lower perplexity",
+        _CCM,
+        Compare("stream-nll/CCM", "stream-nll/StreamingLLM", scale=1),
+        "table 7.8",
+    ),
+    Finding(
+        "7.throughput",
+        "Throughput: CCM-merge > CCM-concat > full context (Table 7.1)",
+        "Table 7.1",
+        _CCM,
+        (
+            Compare("throughput/CCM-merge", "throughput/CCM-concat", better="higher", scale=1, label="merge > concat"),
+            Compare(
+                "throughput/CCM-concat", "throughput/Full context", better="higher", scale=1, label="concat > full"
+            ),
+        ),
+        "table 7.1",
+    ),
 ]
 
 # %% ../nbs/08_findings.ipynb #7b40e207
 _KV = "kvzip"
 _KVBASE = ("H2O", "SnapKV", "PyramidKV", "StreamingLLM")
 FINDINGS_CH8 = [
-    Finding("8.near-full", "At 30 % KV, KVzip stays within a few points of the full cache (Figs 8.9-8.10)",
-            "LLaMA3.1-8B SQuAD: KVzip at ratio 0.3 near full", _KV,
-            tuple(Compare(f"acc/{m}/0.3/KVzip", f"acc/{m}/1.0/Full", better="higher", margin=0.05, label=m)
-                  for m in ("SmolLM2-135M", "Gemma-3-270M")), "figure 8.9"),
-    Finding("8.baselines", "At 30 % KV the query-agnostic baselines (H2O, SnapKV, PyramidKV, StreamingLLM) degrade below KVzip (Figs 8.9-8.10)",
-            "Fig. 8.9", _KV,
-            tuple(_vs(f"acc/{m}/0.3", "KVzip", _KVBASE, better="higher", label=m) for m in ("SmolLM2-135M", "Gemma-3-270M")), "figure 8.9"),
-    Finding("8.contextual", "Contextual-understanding tasks are near-lossless at 20-30 % KV (Fig. 8.10)", "Fig. 8.10", _KV,
-            Compare("acc-context/SmolLM2-135M/0.3/KVzip", "acc-context/SmolLM2-135M/1.0/Full", better="higher", margin=0.03), "figure 8.10"),
-    Finding("8.reuse", "KVzip matches SnapKV with a prefill per query, while reusing a query-aware SnapKV cache degrades (Fig. 8.2)",
-            "Fig. 8.2", _KV,
-            (Compare("reuse/KVzip", "reuse/SnapKV per query", better="higher", margin=0.05, label="KVzip ≈ per-query SnapKV"),
-             Compare("reuse/KVzip", "reuse/SnapKV reused", better="higher", label="KVzip > reused SnapKV")), "figure 8.2"),
-    Finding("8.sparse", "Attention during reconstruction is sparser than during prefill (Fig. 8.5)", "Fig. 8.5", _KV,
-            Compare("sparsity/reconstruction", "sparsity/prefill", better="higher", scale=1), "figure 8.5"),
-    Finding("8.scoring-input", "Reconstructing the context is the best scoring input (Fig. 8.12)", "Fig. 8.12", _KV,
-            _vs("scoring", "repeat", ("question", "summary", "none"), better="higher"), "figure 8.12"),
-    Finding("8.head", "Head-level (context-independent) eviction keeps accuracy at a reduced KV (Fig. 8.11)", "Fig. 8.11", _KV,
-            Compare("head/KVzip-head", "head/Full", better="higher", margin=0.05), "figure 8.11"),
+    Finding(
+        "8.near-full",
+        "At 30 % KV, KVzip stays within a few points of the full cache (Figs 8.9-8.10)",
+        "LLaMA3.1-8B SQuAD: KVzip at ratio 0.3 near full",
+        _KV,
+        tuple(
+            Compare(f"acc/{m}/0.3/KVzip", f"acc/{m}/1.0/Full", better="higher", margin=0.05, label=m)
+            for m in ("SmolLM2-135M", "Gemma-3-270M")
+        ),
+        "figure 8.9",
+    ),
+    Finding(
+        "8.baselines",
+        "At 30 % KV the query-agnostic baselines (H2O, SnapKV, PyramidKV, StreamingLLM) degrade below KVzip (Figs 8.9-8.10)",
+        "Fig. 8.9",
+        _KV,
+        tuple(
+            _vs(f"acc/{m}/0.3", "KVzip", _KVBASE, better="higher", label=m) for m in ("SmolLM2-135M", "Gemma-3-270M")
+        ),
+        "figure 8.9",
+    ),
+    Finding(
+        "8.contextual",
+        "Contextual-understanding tasks are near-lossless at 20-30 % KV (Fig. 8.10)",
+        "Fig. 8.10",
+        _KV,
+        Compare(
+            "acc-context/SmolLM2-135M/0.3/KVzip", "acc-context/SmolLM2-135M/1.0/Full", better="higher", margin=0.03
+        ),
+        "figure 8.10",
+    ),
+    Finding(
+        "8.reuse",
+        "KVzip matches SnapKV with a prefill per query, while reusing a query-aware SnapKV cache degrades (Fig. 8.2)",
+        "Fig. 8.2",
+        _KV,
+        (
+            Compare(
+                "reuse/KVzip", "reuse/SnapKV per query", better="higher", margin=0.05, label="KVzip ≈ per-query SnapKV"
+            ),
+            Compare("reuse/KVzip", "reuse/SnapKV reused", better="higher", label="KVzip > reused SnapKV"),
+        ),
+        "figure 8.2",
+    ),
+    Finding(
+        "8.sparse",
+        "Attention during reconstruction is sparser than during prefill (Fig. 8.5)",
+        "Fig. 8.5",
+        _KV,
+        Compare("sparsity/reconstruction", "sparsity/prefill", better="higher", scale=1),
+        "figure 8.5",
+    ),
+    Finding(
+        "8.scoring-input",
+        "Reconstructing the context is the best scoring input (Fig. 8.12)",
+        "Fig. 8.12",
+        _KV,
+        _vs("scoring", "repeat", ("question", "summary", "none"), better="higher"),
+        "figure 8.12",
+    ),
+    Finding(
+        "8.head",
+        "Head-level (context-independent) eviction keeps accuracy at a reduced KV (Fig. 8.11)",
+        "Fig. 8.11",
+        _KV,
+        Compare("head/KVzip-head", "head/Full", better="higher", margin=0.05),
+        "figure 8.11",
+    ),
 ]
 
 FINDINGS = FINDINGS_CH3 + FINDINGS_CH4 + FINDINGS_CH5 + FINDINGS_CH6 + FINDINGS_CH7 + FINDINGS_CH8

@@ -28,9 +28,17 @@ loaded = status("VmRSS")
 print(loaded, status("VmHWM"))
 """
 
+
 @torch.no_grad()
-def bench_kvzip(lengths=(1024, 2048, 4096, 6000), ratio: float = 0.3, chunk: int = 2048, decode_tokens: int = 16, repeats: int = 2,
-                memory: bool = True, device: str = "cpu") -> dict:
+def bench_kvzip(
+    lengths=(1024, 2048, 4096, 6000),
+    ratio: float = 0.3,
+    chunk: int = 2048,
+    decode_tokens: int = 16,
+    repeats: int = 2,
+    memory: bool = True,
+    device: str = "cpu",
+) -> dict:
     """Scoring ÷ prefill time, scoring's peak-memory overhead, and KV bytes / decode latency at `ratio` ÷ the full cache.
     Memory (`memory=True`, Linux): in fresh processes, the peak resident set of prefill alone and of prefill + KVzip
     scoring, both measured from the loaded model (weights included, as a GPU's peak memory is); `scoring_memory_overhead`
@@ -41,73 +49,164 @@ def bench_kvzip(lengths=(1024, 2048, 4096, 6000), ratio: float = 0.3, chunk: int
     print(f"KVzip benchmark: SmolLM2-135M on {dev}, chunk {chunk}, ratio {ratio} (fraction kept)")
     window = getattr(model.config, "max_position_embeddings", None)
     for n in lengths:
-        if window and n + min(chunk, n) + 64 > window:                 # the scoring input must fit after the context
-            print(f"  n={n:5d}: skipped (context + scoring input pass the model's {window}-token window)"); continue
-        torch.manual_seed(0); ids = torch.randint(100, 20000, (n,))
+        if window and n + min(chunk, n) + 64 > window:  # the scoring input must fit after the context
+            print(f"  n={n:5d}: skipped (context + scoring input pass the model's {window}-token window)")
+            continue
+        torch.manual_seed(0)
+        ids = torch.randint(100, 20000, (n,))
         t_pre, t_sc = float("inf"), float("inf")
         for _ in range(repeats):
-            t0 = time.perf_counter(); base = FullCachePress(1.0).compress(model, ids); t_pre = min(t_pre, time.perf_counter() - t0)
-            t0 = time.perf_counter(); cc = KVzipPress(ratio, chunk=chunk).compress(model, ids, tokenizer=llm.tokenizer); t_sc = min(t_sc, time.perf_counter() - t0 - t_pre)
+            t0 = time.perf_counter()
+            base = FullCachePress(1.0).compress(model, ids)
+            t_pre = min(t_pre, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            cc = KVzipPress(ratio, chunk=chunk).compress(model, ids, tokenizer=llm.tokenizer)
+            t_sc = min(t_sc, time.perf_counter() - t0 - t_pre)
         ev = cc.evict()
+
         def decode(ctx):
             best = float("inf")
             for _ in range(repeats):
-                c = copy.deepcopy(ctx.cache); x = torch.tensor([[42]], device=dev); pos = ctx.n_ctx
+                c = copy.deepcopy(ctx.cache)
+                x = torch.tensor([[42]], device=dev)
+                pos = ctx.n_ctx
                 with ctx.attending():
                     t0 = time.perf_counter()
                     for i in range(decode_tokens):
                         model(input_ids=x, position_ids=torch.tensor([[pos + i]], device=dev), cache=c, use_cache=True)
                     best = min(best, (time.perf_counter() - t0) / decode_tokens)
             return best
+
         full_lat, ev_lat = decode(base), decode(ev)
-        r = dict(prefill_s=t_pre, scoring_s=t_sc, scoring_over_prefill=t_sc / t_pre, kv_bytes_full=base.kv_bytes(), kv_bytes_evicted=ev.kv_bytes(),
-                 kv_bytes_ratio=ev.kv_bytes() / base.kv_bytes(), kept_fraction=ev.kv_fraction(), decode_s_full=full_lat, decode_s_evicted=ev_lat,
-                 decode_latency_ratio=ev_lat / full_lat)
-        if memory:                                                   # a fresh process each: peak resident memory after the model is loaded
-            (l0, p0), (l1, p1) = [map(int, subprocess.run([sys.executable, "-c", _MEM_PROBE, str(n), s], capture_output=True, text=True, check=True).stdout.split()[-2:])
-                                  for s in ("0", "1")]
-            r.update(rss_loaded_kib=l0, peak_rss_prefill_kib=p0, peak_rss_scoring_kib=p1, scoring_memory_overhead=p1 / p0 - 1,
-                     scoring_working_set_ratio=(p1 - l1) / max(1, p0 - l0))
+        r = dict(
+            prefill_s=t_pre,
+            scoring_s=t_sc,
+            scoring_over_prefill=t_sc / t_pre,
+            kv_bytes_full=base.kv_bytes(),
+            kv_bytes_evicted=ev.kv_bytes(),
+            kv_bytes_ratio=ev.kv_bytes() / base.kv_bytes(),
+            kept_fraction=ev.kv_fraction(),
+            decode_s_full=full_lat,
+            decode_s_evicted=ev_lat,
+            decode_latency_ratio=ev_lat / full_lat,
+        )
+        if memory:  # a fresh process each: peak resident memory after the model is loaded
+            (l0, p0), (l1, p1) = [
+                map(
+                    int,
+                    subprocess.run(
+                        [sys.executable, "-c", _MEM_PROBE, str(n), s], capture_output=True, text=True, check=True
+                    ).stdout.split()[-2:],
+                )
+                for s in ("0", "1")
+            ]
+            r.update(
+                rss_loaded_kib=l0,
+                peak_rss_prefill_kib=p0,
+                peak_rss_scoring_kib=p1,
+                scoring_memory_overhead=p1 / p0 - 1,
+                scoring_working_set_ratio=(p1 - l1) / max(1, p0 - l0),
+            )
         rows[n] = r
-        print(f"  n={n:5d}: prefill {t_pre:6.2f} s, scoring {t_sc:6.2f} s ({r['scoring_over_prefill']:.2f}x prefill)"
-              + (f", peak memory {100 * r['scoring_memory_overhead']:+.1f}%" if memory else "")
-              + f"; at ratio {ratio}: KV {r['kv_bytes_ratio']:.2f}x bytes (kept {r['kept_fraction']:.2f}), decode {1e3 * ev_lat:.1f} ms vs {1e3 * full_lat:.1f} ms per token ({r['decode_latency_ratio']:.2f}x)")
+        print(
+            f"  n={n:5d}: prefill {t_pre:6.2f} s, scoring {t_sc:6.2f} s ({r['scoring_over_prefill']:.2f}x prefill)"
+            + (f", peak memory {100 * r['scoring_memory_overhead']:+.1f}%" if memory else "")
+            + f"; at ratio {ratio}: KV {r['kv_bytes_ratio']:.2f}x bytes (kept {r['kept_fraction']:.2f}), decode {1e3 * ev_lat:.1f} ms vs {1e3 * full_lat:.1f} ms per token ({r['decode_latency_ratio']:.2f}x)"
+        )
     return rows
 
 # %% ../nbs/84_kvbench.ipynb #d7470611
-PAPER_DATASETS = {"SQuAD": "rajpurkar/squad (multi-QA per passage)", "GSM8K": "openai/gsm8k", "NIAH": "needle-in-a-haystack (generated, 170K)",
-                  "SCBench": "microsoft/SCBench: scbench_kv, scbench_prefix_suffix, scbench_vt, scbench_repoqa, scbench_qa_eng, "
-                             "scbench_choice_eng, scbench_many_shot, scbench_summary, scbench_mf"}
-PAPER_CONFIGS = {
-    "qwen2.5-7b-1m": dict(model="Qwen/Qwen2.5-7B-Instruct-1M", family="qwen2", heads=(28, 4), artefacts=("figure 8.9", "figure 8.12")),
-    "qwen2.5-14b-1m": dict(model="Qwen/Qwen2.5-14B-Instruct-1M", family="qwen2", heads=(40, 8), artefacts=("figure 8.10",)),
-    "llama3.1-8b": dict(model="meta-llama/Llama-3.1-8B-Instruct", family="llama", heads=(32, 8), artefacts=("figure 8.2", "figure 8.5", "figure 8.6", "figure 8.8", "figure 8.10", "table 8.1")),
-    "gemma3-12b": dict(model="google/gemma-3-12b-it", family="gemma3", heads=(16, 8), artefacts=("figure 8.10",)),
-    "llama3-8b-1048k": dict(model="gradientai/Llama-3-8B-Instruct-Gradient-1048k", family="llama", heads=(32, 8), artefacts=("figure 8.11",)),
-    "llama3-8b-w8a8kv4": dict(model="QServe LLaMA3-8B W8A8KV4", family="llama", heads=(32, 8), artefacts=("figure 8.10",),
-                              paper_only="needs QServe's quantised kernels (W8A8, 4-bit KV); not re-implemented"),
+PAPER_DATASETS = {
+    "SQuAD": "rajpurkar/squad (multi-QA per passage)",
+    "GSM8K": "openai/gsm8k",
+    "NIAH": "needle-in-a-haystack (generated, 170K)",
+    "SCBench": "microsoft/SCBench: scbench_kv, scbench_prefix_suffix, scbench_vt, scbench_repoqa, scbench_qa_eng, "
+    "scbench_choice_eng, scbench_many_shot, scbench_summary, scbench_mf",
 }
-PAPER_EVAL = dict(ratios=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), chunk=2048, tail=8, dtype="bfloat16", decoding="greedy", datasets=PAPER_DATASETS)
+PAPER_CONFIGS = {
+    "qwen2.5-7b-1m": dict(
+        model="Qwen/Qwen2.5-7B-Instruct-1M", family="qwen2", heads=(28, 4), artefacts=("figure 8.9", "figure 8.12")
+    ),
+    "qwen2.5-14b-1m": dict(
+        model="Qwen/Qwen2.5-14B-Instruct-1M", family="qwen2", heads=(40, 8), artefacts=("figure 8.10",)
+    ),
+    "llama3.1-8b": dict(
+        model="meta-llama/Llama-3.1-8B-Instruct",
+        family="llama",
+        heads=(32, 8),
+        artefacts=("figure 8.2", "figure 8.5", "figure 8.6", "figure 8.8", "figure 8.10", "table 8.1"),
+    ),
+    "gemma3-12b": dict(model="google/gemma-3-12b-it", family="gemma3", heads=(16, 8), artefacts=("figure 8.10",)),
+    "llama3-8b-1048k": dict(
+        model="gradientai/Llama-3-8B-Instruct-Gradient-1048k", family="llama", heads=(32, 8), artefacts=("figure 8.11",)
+    ),
+    "llama3-8b-w8a8kv4": dict(
+        model="QServe LLaMA3-8B W8A8KV4",
+        family="llama",
+        heads=(32, 8),
+        artefacts=("figure 8.10",),
+        paper_only="needs QServe's quantised kernels (W8A8, 4-bit KV); not re-implemented",
+    ),
+}
+PAPER_EVAL = dict(
+    ratios=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    chunk=2048,
+    tail=8,
+    dtype="bfloat16",
+    decoding="greedy",
+    datasets=PAPER_DATASETS,
+)
+
 
 def dry_run_paper_config(name: str, n_ctx: int = 600, chunk: int = 256) -> dict:
     "Check a `PAPER_CONFIGS` entry on a 2-layer model of its family and head grouping: chunked KVzip scoring, eviction, generation."
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]
-    if "paper_only" in pc: return dict(name=name, status="paper only", reason=pc["paper_only"])
+    if "paper_only" in pc:
+        return dict(name=name, status="paper only", reason=pc["paper_only"])
     import transformers as T
-    Hq, Hkv = pc["heads"]; G = Hq // Hkv
-    kw = dict(vocab_size=1000, hidden_size=16 * G * 2, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2 * G, num_key_value_heads=2,
-              max_position_embeddings=4096, head_dim=16)
+
+    Hq, Hkv = pc["heads"]
+    G = Hq // Hkv
+    kw = dict(
+        vocab_size=1000,
+        hidden_size=16 * G * 2,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2 * G,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        head_dim=16,
+    )
     if pc["family"] == "gemma3":
-        cfg = T.Gemma3TextConfig(**kw, sliding_window=64, layer_types=["sliding_attention", "full_attention"]); M = T.Gemma3ForCausalLM
-    elif pc["family"] == "qwen2": cfg = T.Qwen2Config(**kw); M = T.Qwen2ForCausalLM
-    else: cfg = T.LlamaConfig(**kw); M = T.LlamaForCausalLM
-    torch.manual_seed(0); m = M(cfg).eval()
+        cfg = T.Gemma3TextConfig(**kw, sliding_window=64, layer_types=["sliding_attention", "full_attention"])
+        M = T.Gemma3ForCausalLM
+    elif pc["family"] == "qwen2":
+        cfg = T.Qwen2Config(**kw)
+        M = T.Qwen2ForCausalLM
+    else:
+        cfg = T.LlamaConfig(**kw)
+        M = T.LlamaForCausalLM
+    torch.manual_seed(0)
+    m = M(cfg).eval()
+
     class _T:
-        def __call__(self, text, add_special_tokens=False): return type("E", (), {"input_ids": [5 + ord(c) % 900 for c in text]})()
-        def decode(self, ids): return " ".join(map(str, ids))
+        def __call__(self, text, add_special_tokens=False):
+            return type("E", (), {"input_ids": [5 + ord(c) % 900 for c in text]})()
+
+        def decode(self, ids):
+            return " ".join(map(str, ids))
+
     ids = torch.randint(5, 1000, (n_ctx,))
     cc = KVzipPress(0.3, chunk=chunk).compress(m, ids, protect=8, tokenizer=_T())
-    ev = cc.evict(); out = ev.generate([7, 8, 9], 3)
-    return dict(name=name, model=pc["model"], scored_layers=list(cc.layers), kept=round(ev.kv_fraction(), 3), kv_bytes_ratio=round(ev.kv_bytes() / cc.kv_bytes(), 3),
-                chunks=math.ceil((n_ctx - 8) / chunk), generated=len(out))
+    ev = cc.evict()
+    out = ev.generate([7, 8, 9], 3)
+    return dict(
+        name=name,
+        model=pc["model"],
+        scored_layers=list(cc.layers),
+        kept=round(ev.kv_fraction(), 3),
+        kv_bytes_ratio=round(ev.kv_bytes() / cc.kv_bytes(), 3),
+        chunks=math.ceil((n_ctx - 8) / chunk),
+        generated=len(out),
+    )

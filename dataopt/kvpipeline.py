@@ -15,6 +15,7 @@ __all__ = ['SYSTEM_PROMPT', 'chat_layout', 'KVPipeline']
 # %% ../nbs/82_kvpipeline.ipynb #23bb4cc2
 SYSTEM_PROMPT = "You are a helpful AI assistant."
 
+
 def chat_layout(tok, system: str = SYSTEM_PROMPT) -> dict:
     """Token builders for `tok`'s chat format (ChatML as in SmolLM2, Gemma-it's turns, or plain text for a base
     model): `prefix()`, `question(q)`, and `template(tok, prompt)`, the scoring prompt's turn."""
@@ -23,44 +24,58 @@ def chat_layout(tok, system: str = SYSTEM_PROMPT) -> dict:
     if "<|im_start|>" in vocab:
         bos, eot, user, asst = "", "<|im_end|>\n", "<|im_start|>user\n", "<|im_start|>assistant\n"
         opening = f"<|im_start|>system\n{system}<|im_end|>\n" + user
-    elif "<start_of_turn>" in vocab and getattr(tok, "chat_template", None):   # Gemma-it: the instruction opens the turn
-        bos, eot, user, asst = (tok.bos_token or ""), "<end_of_turn>\n", "<start_of_turn>user\n", "<start_of_turn>model\n"
+    elif "<start_of_turn>" in vocab and getattr(tok, "chat_template", None):  # Gemma-it: the instruction opens the turn
+        bos, eot, user, asst = (
+            (tok.bos_token or ""),
+            "<end_of_turn>\n",
+            "<start_of_turn>user\n",
+            "<start_of_turn>model\n",
+        )
         opening = user + system + "\n\n"
-    else:                                                         # a base model: plain text it can complete
+    else:  # a base model: plain text it can complete
         bos, eot, user, asst = (getattr(tok, "bos_token", None) or ""), "\n", "", "Answer:"
         opening = system + "\n\n"
-    return dict(prefix=lambda: enc(bos + opening + "Document:\n"),
-                question=lambda q: enc(f"\n\nQuestion: {q}" + eot + asst),
-                template=lambda tk, prompt: enc(eot + user + prompt + eot + asst))
+    return dict(
+        prefix=lambda: enc(bos + opening + "Document:\n"),
+        question=lambda q: enc(f"\n\nQuestion: {q}" + eot + asst),
+        template=lambda tk, prompt: enc(eot + user + prompt + eot + asst),
+    )
 
 # %% ../nbs/82_kvpipeline.ipynb #ac9797de
 @dataclass
 class KVPipeline:
     "Compress a document once and answer many questions from its compressed KV cache (see the prose above)."
+
     model: object
     tokenizer: object = None
     press: KVPress = None
     layout: dict | None = None
     max_new_tokens: int = 32
     batch_size: int = 32
-    query_aware: bool | None = None            # None: as the press (SnapKV: compress per question from the text)
+    query_aware: bool | None = None  # None: as the press (SnapKV: compress per question from the text)
 
     def __post_init__(self):
         if isinstance(self.model, LLM):
             self.tokenizer = self.tokenizer or self.model.tokenizer
             self.model = self.model.model
-        if self.tokenizer is None: raise ValueError("tokenizer is needed (or pass a dataopt.llm.LLM as model)")
+        if self.tokenizer is None:
+            raise ValueError("tokenizer is needed (or pass a dataopt.llm.LLM as model)")
         self.press = KVzipPress() if self.press is None else self.press
-        if not isinstance(self.press, KVPress): raise ValueError(f"press must be a KVPress, got {type(self.press).__name__}")
+        if not isinstance(self.press, KVPress):
+            raise ValueError(f"press must be a KVPress, got {type(self.press).__name__}")
         self.layout = self.layout or chat_layout(self.tokenizer)
-        if self.query_aware is None: self.query_aware = self.press.query_aware
+        if self.query_aware is None:
+            self.query_aware = self.press.query_aware
         if self.query_aware and not self.press.query_aware:
-            raise ValueError(f"query_aware=True needs a press that takes the question; {type(self.press).__name__} is query-agnostic")
+            raise ValueError(
+                f"query_aware=True needs a press that takes the question; {type(self.press).__name__} is query-agnostic"
+            )
         self.stop = stop_ids(self.tokenizer)
 
     def encode(self, document: str) -> tuple:
         "(context ids, protected prefix length) of `document` in the chat layout."
-        if not isinstance(document, str) or not document.strip(): raise ValueError("document must be non-empty text")
+        if not isinstance(document, str) or not document.strip():
+            raise ValueError("document must be non-empty text")
         pre = self.layout["prefix"]()
         return torch.tensor(pre + self.tokenizer(document, add_special_tokens=False).input_ids), len(pre)
 
@@ -68,7 +83,9 @@ class KVPipeline:
         "Prefill and score `document` once (with `question` for a query-aware press), kept at the press's keep ratio."
         ids, protect = self.encode(document)
         q = None if question is None else self.layout["question"](question)
-        return self.press.compress(self.model, ids, protect, self.tokenizer, template=self.layout["template"], question_ids=q)
+        return self.press.compress(
+            self.model, ids, protect, self.tokenizer, template=self.layout["template"], question_ids=q
+        )
 
     def _replies(self, cc, questions, ratios) -> dict:
         if cc.evicted and ratios != [cc.keep_ratio]:
@@ -83,16 +100,22 @@ class KVPipeline:
         text): a list at the press's keep ratio, or {keep_ratio: list} for `keep_ratios`."""
         single = isinstance(questions, str)
         qs = [questions] if single else list(questions)
-        if not qs or not all(isinstance(q, str) and q.strip() for q in qs): raise ValueError("questions must be non-empty text")
-        if isinstance(keep_ratios, (int, float)): keep_ratios = [keep_ratios]
+        if not qs or not all(isinstance(q, str) and q.strip() for q in qs):
+            raise ValueError("questions must be non-empty text")
+        if isinstance(keep_ratios, (int, float)):
+            keep_ratios = [keep_ratios]
         ratios = None if keep_ratios is None else [check_keep_ratio(r) for r in keep_ratios]
-        if ratios is not None and not ratios: raise ValueError("keep_ratios must not be empty")
+        if ratios is not None and not ratios:
+            raise ValueError("keep_ratios must not be empty")
         if self.query_aware and isinstance(context, str):
-            per_q = [self._replies(self.compress(context, question=q), [q], ratios or [self.press.keep_ratio]) for q in qs]
+            per_q = [
+                self._replies(self.compress(context, question=q), [q], ratios or [self.press.keep_ratio]) for q in qs
+            ]
             res = {r: [d[r][0] for d in per_q] for r in per_q[0]}
         else:
             cc = self.compress(context) if isinstance(context, str) else context
-            if not isinstance(cc, CompressedContext): raise ValueError("context must be document text or a CompressedContext")
+            if not isinstance(cc, CompressedContext):
+                raise ValueError("context must be document text or a CompressedContext")
             res = self._replies(cc, qs, ratios or [cc.keep_ratio])
         if keep_ratios is None:
             ans = next(iter(res.values()))

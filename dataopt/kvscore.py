@@ -13,68 +13,123 @@ __all__ = ['max_attention', 'triton_available', 'max_attention_triton', 'use_tri
 
 # %% ../nbs/80_kvscore.ipynb #a375fa66
 def _check_qk(q, k):
-    if q.ndim != 4 or k.ndim != 4: raise ValueError(f"q and k must be (batch, heads, length, dim), got {tuple(q.shape)} and {tuple(k.shape)}")
-    if q.shape[1] % k.shape[1]: raise ValueError(f"query heads ({q.shape[1]}) must be a multiple of KV heads ({k.shape[1]})")
-    if q.shape[2] > k.shape[2]: raise ValueError("k must end with the queries' own keys (n_k >= n_q)")
+    if q.ndim != 4 or k.ndim != 4:
+        raise ValueError(f"q and k must be (batch, heads, length, dim), got {tuple(q.shape)} and {tuple(k.shape)}")
+    if q.shape[1] % k.shape[1]:
+        raise ValueError(f"query heads ({q.shape[1]}) must be a multiple of KV heads ({k.shape[1]})")
+    if q.shape[2] > k.shape[2]:
+        raise ValueError("k must end with the queries' own keys (n_k >= n_q)")
 
-def max_attention(q, k, n_keys: int | None = None, scale: float | None = None, reduce: str = "max", q_block: int = 256,
-                  window: int | None = None) -> torch.Tensor:
+
+def max_attention(
+    q,
+    k,
+    n_keys: int | None = None,
+    scale: float | None = None,
+    reduce: str = "max",
+    q_block: int = 256,
+    window: int | None = None,
+) -> torch.Tensor:
     "Eq. 8.2 in torch: per KV head and key, the max (or sum / mean) over grouped queries and positions of causal softmax(q kᵀ·scale)."
-    _check_qk(q, k); check_choice("reduce", reduce, ("max", "sum", "mean"))
-    B, Hq, nq, d = q.shape; Hkv, nk = k.shape[1], k.shape[2]; G = Hq // Hkv
+    _check_qk(q, k)
+    check_choice("reduce", reduce, ("max", "sum", "mean"))
+    B, Hq, nq, d = q.shape
+    Hkv, nk = k.shape[1], k.shape[2]
+    G = Hq // Hkv
     n_keys = nk if n_keys is None else n_keys
-    scale = d ** -0.5 if scale is None else scale
+    scale = d**-0.5 if scale is None else scale
     qg = q.reshape(B, Hkv, G, nq, d)
     out = torch.zeros(B, Hkv, n_keys, dtype=torch.float32, device=q.device)
     kj = torch.arange(nk, device=q.device)
-    for s in range(0, nq, q_block):                       # blocks of queries: O(q_block · n_k) memory
-        qb = qg[:, :, :, s:s + q_block].float()
+    for s in range(0, nq, q_block):  # blocks of queries: O(q_block · n_k) memory
+        qb = qg[:, :, :, s : s + q_block].float()
         att = torch.einsum("bhgqd,bhkd->bhgqk", qb, k.float()) * scale
         qi = torch.arange(s, s + qb.shape[3], device=q.device) + (nk - nq)
         vis = kj[None] <= qi[:, None]
-        if window is not None: vis = vis & (kj[None] > qi[:, None] - window)
+        if window is not None:
+            vis = vis & (kj[None] > qi[:, None] - window)
         att = att.masked_fill(~vis, float("-inf")).softmax(-1)[..., :n_keys]
-        if reduce == "max": out = torch.maximum(out, att.amax(dim=(2, 3)))
-        else: out += att.sum(dim=(2, 3))
-    if reduce == "mean": out /= G * nq
+        if reduce == "max":
+            out = torch.maximum(out, att.amax(dim=(2, 3)))
+        else:
+            out += att.sum(dim=(2, 3))
+    if reduce == "mean":
+        out /= G * nq
     return out
 
 # %% ../nbs/80_kvscore.ipynb #fa05a13c
 def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
+
 _KERNELS = {}
+
+
 def _max_attention_kernels():
-    if _KERNELS: return _KERNELS
+    if _KERNELS:
+        return _KERNELS
     import triton, triton.language as tl
 
     @triton.jit
     def row_stats(Q, K, M, L, nq, nk, D, G, scale, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
-        bh = tl.program_id(0); rm = tl.program_id(1) * BLOCK_M + tl.arange(0, BLOCK_M); rd = tl.arange(0, BLOCK_D)
-        kvh = bh // G                                                     # flat (batch·H_q) -> its KV head (batch·H_kv)
-        q = tl.load(Q + bh * nq * D + rm[:, None] * D + rd[None, :], mask=(rm[:, None] < nq) & (rd[None, :] < D), other=0.0)
-        m = tl.full((BLOCK_M,), float("-inf"), tl.float32); l = tl.zeros((BLOCK_M,), tl.float32)
+        bh = tl.program_id(0)
+        rm = tl.program_id(1) * BLOCK_M + tl.arange(0, BLOCK_M)
+        rd = tl.arange(0, BLOCK_D)
+        kvh = bh // G  # flat (batch·H_q) -> its KV head (batch·H_kv)
+        q = tl.load(
+            Q + bh * nq * D + rm[:, None] * D + rd[None, :], mask=(rm[:, None] < nq) & (rd[None, :] < D), other=0.0
+        )
+        m = tl.full((BLOCK_M,), float("-inf"), tl.float32)
+        l = tl.zeros((BLOCK_M,), tl.float32)
         for n0 in range(0, nk, BLOCK_N):
             rn = n0 + tl.arange(0, BLOCK_N)
-            k = tl.load(K + kvh * nk * D + rn[:, None] * D + rd[None, :], mask=(rn[:, None] < nk) & (rd[None, :] < D), other=0.0)
+            k = tl.load(
+                K + kvh * nk * D + rn[:, None] * D + rd[None, :], mask=(rn[:, None] < nk) & (rd[None, :] < D), other=0.0
+            )
             s = tl.dot(q, tl.trans(k)) * scale
             vis = (rn[None, :] <= rm[:, None] + (nk - nq)) & (rn[None, :] < nk)
             s = tl.where(vis, s, float("-inf"))
             m_new = tl.maximum(m, tl.max(s, 1))
-            l = l * tl.exp(m - m_new) + tl.sum(tl.exp(s - m_new[:, None]), 1); m = m_new
-        tl.store(M + bh * nq + rm, m, mask=rm < nq); tl.store(L + bh * nq + rm, l, mask=rm < nq)
+            l = l * tl.exp(m - m_new) + tl.sum(tl.exp(s - m_new[:, None]), 1)
+            m = m_new
+        tl.store(M + bh * nq + rm, m, mask=rm < nq)
+        tl.store(L + bh * nq + rm, l, mask=rm < nq)
 
     @triton.jit
-    def col_max(Q, K, M, L, OUT, nq, nk, n_keys, D, G, scale, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
-        kvh = tl.program_id(0); rn = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N); rd = tl.arange(0, BLOCK_D)
-        k = tl.load(K + kvh * nk * D + rn[:, None] * D + rd[None, :], mask=(rn[:, None] < n_keys) & (rd[None, :] < D), other=0.0)
+    def col_max(
+        Q,
+        K,
+        M,
+        L,
+        OUT,
+        nq,
+        nk,
+        n_keys,
+        D,
+        G,
+        scale,
+        BLOCK_M: tl.constexpr,
+        BLOCK_N: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+    ):
+        kvh = tl.program_id(0)
+        rn = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
+        rd = tl.arange(0, BLOCK_D)
+        k = tl.load(
+            K + kvh * nk * D + rn[:, None] * D + rd[None, :], mask=(rn[:, None] < n_keys) & (rd[None, :] < D), other=0.0
+        )
         best = tl.zeros((BLOCK_N,), tl.float32)
         for g in range(0, G):
             bh = kvh * G + g
             for m0 in range(0, nq, BLOCK_M):
                 rm = m0 + tl.arange(0, BLOCK_M)
-                q = tl.load(Q + bh * nq * D + rm[:, None] * D + rd[None, :], mask=(rm[:, None] < nq) & (rd[None, :] < D), other=0.0)
-                mrow = tl.load(M + bh * nq + rm, mask=rm < nq, other=0.0); lrow = tl.load(L + bh * nq + rm, mask=rm < nq, other=1.0)
+                q = tl.load(
+                    Q + bh * nq * D + rm[:, None] * D + rd[None, :],
+                    mask=(rm[:, None] < nq) & (rd[None, :] < D),
+                    other=0.0,
+                )
+                mrow = tl.load(M + bh * nq + rm, mask=rm < nq, other=0.0)
+                lrow = tl.load(L + bh * nq + rm, mask=rm < nq, other=1.0)
                 s = tl.dot(q, tl.trans(k)) * scale
                 p = tl.exp(s - mrow[:, None]) / lrow[:, None]
                 vis = (rn[None, :] <= rm[:, None] + (nk - nq)) & (rm[:, None] < nq) & (rn[None, :] < n_keys)
@@ -84,26 +139,42 @@ def _max_attention_kernels():
     _KERNELS.update(row_stats=row_stats, col_max=col_max, cdiv=triton.cdiv, next_pow2=triton.next_power_of_2)
     return _KERNELS
 
-def max_attention_triton(q, k, n_keys: int | None = None, scale: float | None = None, block_m: int = 16, block_n: int = 16) -> torch.Tensor:
+
+def max_attention_triton(
+    q, k, n_keys: int | None = None, scale: float | None = None, block_m: int = 16, block_n: int = 16
+) -> torch.Tensor:
     "Eq. 8.2 fused in two Triton passes (row softmax statistics, then the per-key max); same contract as `max_attention` (reduce='max')."
     _check_qk(q, k)
     kern = _max_attention_kernels()
-    B, Hq, nq, d = q.shape; Hkv, nk = k.shape[1], k.shape[2]; G = Hq // Hkv
-    n_keys = nk if n_keys is None else n_keys; scale = d ** -0.5 if scale is None else scale
+    B, Hq, nq, d = q.shape
+    Hkv, nk = k.shape[1], k.shape[2]
+    G = Hq // Hkv
+    n_keys = nk if n_keys is None else n_keys
+    scale = d**-0.5 if scale is None else scale
     qf, kf = q.float().contiguous(), k.float().contiguous()
-    M_ = torch.empty(B * Hq, nq, device=q.device); L_ = torch.empty(B * Hq, nq, device=q.device)
+    M_ = torch.empty(B * Hq, nq, device=q.device)
+    L_ = torch.empty(B * Hq, nq, device=q.device)
     out = torch.empty(B * Hkv, n_keys, device=q.device)
     bd = max(16, kern["next_pow2"](d))
-    kern["row_stats"][(B * Hq, kern["cdiv"](nq, block_m))](qf, kf, M_, L_, nq, nk, d, G, float(scale), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=bd)
-    kern["col_max"][(B * Hkv, kern["cdiv"](n_keys, block_n))](qf, kf, M_, L_, out, nq, nk, n_keys, d, G, float(scale), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=bd)
+    kern["row_stats"][(B * Hq, kern["cdiv"](nq, block_m))](
+        qf, kf, M_, L_, nq, nk, d, G, float(scale), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=bd
+    )
+    kern["col_max"][(B * Hkv, kern["cdiv"](n_keys, block_n))](
+        qf, kf, M_, L_, out, nq, nk, n_keys, d, G, float(scale), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=bd
+    )
     return out.view(B, Hkv, n_keys)
+
 
 def use_triton(backend: str, dev) -> bool:
     check_choice("backend", backend, ("auto", "torch", "triton"))
-    if backend == "torch": return False
+    if backend == "torch":
+        return False
     if backend == "triton":
-        if not triton_available(): raise ValueError("backend='triton' needs the triton package")
+        if not triton_available():
+            raise ValueError("backend='triton' needs the triton package")
         if torch.device(dev).type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
-            raise ValueError("backend='triton' runs on a CUDA device, or on the CPU in Triton's interpreter (TRITON_INTERPRET=1)")
+            raise ValueError(
+                "backend='triton' runs on a CUDA device, or on the CPU in Triton's interpreter (TRITON_INTERPRET=1)"
+            )
         return True
     return torch.device(dev).type == "cuda" and triton_available()

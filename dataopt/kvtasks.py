@@ -18,15 +18,18 @@ __all__ = ['FAMILIES', 'GROUPS', 'KVTask', 'make_task', 'is_correct', 'encode_ta
 @dataclass
 class KVTask:
     "A context and the questions asked against it, with their answers (a reply is right if it contains the answer)."
+
     family: str
     context: str
     questions: list
     answers: list
 
+
 _NAMES = "Alice Bruno Chen Dalia Emil Farah Goran Hana Ivo Jana Kofi Lena Milo Nadia Oren Priya".split()
 _CITIES = "Lisbon Oslo Cairo Lima Tokyo Delhi Rome Boston Quito Dakar Perth Riga".split()
 _JOBS = "baker pilot nurse farmer lawyer chef miner tailor singer judge".split()
 _COLOURS = "red blue green yellow purple orange black white".split()
+
 
 def make_task(family: str, rng, n_filler: int = 60) -> KVTask:
     "One generated multi-query task of `family` (see `FAMILIES`); `n_filler` sets the context length (~20 tokens each)."
@@ -37,18 +40,34 @@ def make_task(family: str, rng, n_filler: int = 60) -> KVTask:
         sents = list(filler)
         sents.insert(rng.randrange(len(sents) + 1), f"The secret code of the blue vault is {code}.")
         sents.insert(rng.randrange(len(sents) + 1), f"The password for the garden gate is {word}.")
-        return KVTask(family, " ".join(sents), ["What is the secret code of the blue vault?", "What is the password for the garden gate?"], [code, word])
+        return KVTask(
+            family,
+            " ".join(sents),
+            ["What is the secret code of the blue vault?", "What is the password for the garden gate?"],
+            [code, word],
+        )
     if family == "kv_lookup":
-        keys = list(dict.fromkeys(f"{rng.choice(_NAMES).lower()}-{rng.randrange(100, 999)}" for _ in range(max(6, n_filler // 8))))
+        keys = list(
+            dict.fromkeys(
+                f"{rng.choice(_NAMES).lower()}-{rng.randrange(100, 999)}" for _ in range(max(6, n_filler // 8))
+            )
+        )
         vals = [str(rng.randrange(10000, 99999)) for _ in keys]
         asked = rng.sample(range(len(keys)), 3)
-        return KVTask(family, "\n".join(f"{k}: {v}" for k, v in zip(keys, vals)), [f"What is the value of {keys[i]}?" for i in asked], [vals[i] for i in asked])
+        return KVTask(
+            family,
+            "\n".join(f"{k}: {v}" for k, v in zip(keys, vals)),
+            [f"What is the value of {keys[i]}?" for i in asked],
+            [vals[i] for i in asked],
+        )
     if family == "passkey":
         key, word = str(rng.randrange(10000, 99999)), rng.choice(["falcon", "harbour", "meadow", "lantern", "glacier"])
         sents = list(filler)
         sents.insert(rng.randrange(len(sents) // 2), f"The pass key of the red door is {key}.")
         sents.insert(rng.randrange(len(sents) // 2, len(sents) + 1), f"The code word is {word}.")
-        return KVTask(family, " ".join(sents), ["What is the pass key of the red door?", "What is the code word?"], [key, word])
+        return KVTask(
+            family, " ".join(sents), ["What is the pass key of the red door?", "What is the code word?"], [key, word]
+        )
     if family == "doc_qa":
         people = rng.sample(_NAMES, 3)
         attrs = {p: (rng.choice(_CITIES), rng.choice(_JOBS)) for p in people}
@@ -56,28 +75,43 @@ def make_task(family: str, rng, n_filler: int = 60) -> KVTask:
         for p, (c, j) in attrs.items():
             sents.insert(rng.randrange(len(sents) + 1), f"{p} lives in {c}.")
             sents.insert(rng.randrange(len(sents) + 1), f"{p} works as a {j}.")
-        qs = [(f"Where does {p} live?", attrs[p][0]) for p in rng.sample(people, 2)] + [(f"What is {p}'s job?", attrs[p][1]) for p in rng.sample(people, 2)]
+        qs = [(f"Where does {p} live?", attrs[p][0]) for p in rng.sample(people, 2)] + [
+            (f"What is {p}'s job?", attrs[p][1]) for p in rng.sample(people, 2)
+        ]
         return KVTask(family, " ".join(sents), [q for q, _ in qs], [a for _, a in qs])
     if family == "icl":
-        cats = {"animal": "cat dog horse rabbit tiger eagle whale snake frog sheep lion mouse".split(),
-                "fruit": "apple banana cherry grape lemon mango peach pear plum melon kiwi".split(),
-                "tool": "hammer saw drill wrench shovel axe chisel pliers rake ladder".split()}
+        cats = {
+            "animal": "cat dog horse rabbit tiger eagle whale snake frog sheep lion mouse".split(),
+            "fruit": "apple banana cherry grape lemon mango peach pear plum melon kiwi".split(),
+            "tool": "hammer saw drill wrench shovel axe chisel pliers rake ladder".split(),
+        }
         labels = dict(zip(cats, rng.sample(["alpha", "beta", "gamma", "delta", "omega"], 3)))
         demos = []
         for _ in range(max(12, n_filler)):
-            c = rng.choice(list(cats)); demos.append(f"Input: {rng.choice(cats[c])}\nLabel: {labels[c]}")
+            c = rng.choice(list(cats))
+            demos.append(f"Input: {rng.choice(cats[c])}\nLabel: {labels[c]}")
         asked = [rng.choice(list(cats)) for _ in range(3)]
         words = [rng.choice(cats[c]) for c in asked]
-        return KVTask(family, "\n".join(demos), [f"What is the label of '{w}'?" for w in words], [labels[c] for c in asked])
+        return KVTask(
+            family, "\n".join(demos), [f"What is the label of '{w}'?" for w in words], [labels[c] for c in asked]
+        )
     para = " ".join(filler[:4])
     name, city, num = rng.choice(_NAMES), rng.choice(_CITIES), str(rng.randrange(100, 999))
     reps = [para] * max(2, n_filler // 4)
     reps.insert(rng.randrange(1, len(reps)), f"{name} moved to {city}.")
     reps.insert(rng.randrange(1, len(reps)), f"The meeting room number is {num}.")
-    return KVTask("repetitive", " ".join(reps), [f"Where did {name} move to?", "What is the meeting room number?"], [city, num])
+    return KVTask(
+        "repetitive", " ".join(reps), [f"Where did {name} move to?", "What is the meeting room number?"], [city, num]
+    )
+
 
 FAMILIES = ("needle", "kv_lookup", "passkey", "doc_qa", "icl", "repetitive")
-GROUPS = {"retrieval": ("needle", "kv_lookup", "passkey"), "understanding": ("doc_qa", "icl"), "redundancy": ("repetitive",)}
+GROUPS = {
+    "retrieval": ("needle", "kv_lookup", "passkey"),
+    "understanding": ("doc_qa", "icl"),
+    "redundancy": ("repetitive",),
+}
+
 
 def is_correct(reply: str, answer) -> bool:
     "Inclusion match, case-insensitive (the thesis's metric for retrieval-style answers); `answer` may list several."
@@ -96,13 +130,25 @@ def encode_task(tok, task: KVTask, layout: dict | None = None) -> tuple:
 
 # %% ../nbs/83_kvtasks.ipynb #2939eed5
 @torch.no_grad()
-def evaluate_press(model, tok, tasks: list, press: KVPress, keep_ratios=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0),
-                   max_new_tokens: int = 12, layout: dict | None = None, progress: bool = False, batch_size: int = 32) -> dict:
+def evaluate_press(
+    model,
+    tok,
+    tasks: list,
+    press: KVPress,
+    keep_ratios=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0),
+    max_new_tokens: int = 12,
+    layout: dict | None = None,
+    progress: bool = False,
+    batch_size: int = 32,
+) -> dict:
     "Accuracy (%) per task family and keep ratio, and every reply with its question, answer and kept fraction."
     from tqdm.auto import tqdm
-    if not tasks: raise ValueError("tasks must not be empty")
+
+    if not tasks:
+        raise ValueError("tasks must not be empty")
     ratios = [check_keep_ratio(r) for r in keep_ratios]
-    if not ratios: raise ValueError("keep_ratios must not be empty")
+    if not ratios:
+        raise ValueError("keep_ratios must not be empty")
     pipe = KVPipeline(model, tok, press, layout, max_new_tokens, batch_size)
     hits, replies = {}, []
     for task in tqdm(tasks, disable=not progress, desc=type(press).__name__):

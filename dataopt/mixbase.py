@@ -17,58 +17,76 @@ __all__ = ['BatchTransform', 'check_num_classes', 'check_mix_batch', 'dirichlet_
 @runtime_checkable
 class BatchTransform(Protocol):
     "A mixup method: `transform(x, y, *, model=None) -> (x_mixed, soft_targets)`, with `needs_model` and `loss`."
+
     needs_model: bool
     loss: Callable | None
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, *,
-                 model: torch.nn.Module | None = None) -> tuple[torch.Tensor, torch.Tensor]: ...
+    def __call__(
+        self, x: torch.Tensor, y: torch.Tensor, *, model: torch.nn.Module | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 # %% ../nbs/10_mixbase.ipynb #d0f7a67d
 def check_num_classes(num_classes) -> int:
     "`num_classes` as an int ≥ 2, else a `ValueError`."
     ok = isinstance(num_classes, (int, np.integer)) and not isinstance(num_classes, bool) and num_classes >= 2
-    if not ok: raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    if not ok:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
     return int(num_classes)
 
 # %% ../nbs/10_mixbase.ipynb #8bbae382
 def check_mix_batch(x, y, num_classes: int | None = None, grids=()):
     "Raise a `ValueError` naming `x`, `y` or the grid unless the batch can be mixed (see above)."
-    if not isinstance(x, torch.Tensor): raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    if not isinstance(y, torch.Tensor): raise ValueError(f"y must be a torch.Tensor of labels, got {type(y).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if not isinstance(y, torch.Tensor):
+        raise ValueError(f"y must be a torch.Tensor of labels, got {type(y).__name__}")
     if not x.is_floating_point():
         raise ValueError(f"x must be a floating-point batch of normalised images, got dtype {x.dtype}")
-    if x.ndim != 4: raise ValueError(f"x must be a batch of images (B, C, H, W), got shape {tuple(x.shape)}")
-    if len(x) < 2: raise ValueError(f"x must hold at least 2 samples to mix (got a batch of {len(x)})")
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch of images (B, C, H, W), got shape {tuple(x.shape)}")
+    if len(x) < 2:
+        raise ValueError(f"x must hold at least 2 samples to mix (got a batch of {len(x)})")
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"y must be (B,) labels for the {len(x)} inputs, got shape {tuple(y.shape)}")
-    if y.is_floating_point() or y.dtype == torch.bool: raise ValueError(f"y must hold integer labels, got dtype {y.dtype}")
-    if not bool(torch.isfinite(x).all()): raise ValueError("x holds NaN or infinite values")
+    if y.is_floating_point() or y.dtype == torch.bool:
+        raise ValueError(f"y must hold integer labels, got dtype {y.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x holds NaN or infinite values")
     if num_classes is not None and (int(y.min()) < 0 or int(y.max()) >= num_classes):
         raise ValueError(f"y holds labels outside [0, {num_classes}): min {int(y.min())}, max {int(y.max())}")
     H, W = x.shape[-2:]
     bad = [g for g in grids if H % g or W % g]
     if bad:
-        raise ValueError(f"image size {H}x{W} is not divisible by the block grid {bad[0]}x{bad[0]} (grids={tuple(grids)})")
+        raise ValueError(
+            f"image size {H}x{W} is not divisible by the block grid {bad[0]}x{bad[0]} (grids={tuple(grids)})"
+        )
 
 # %% ../nbs/10_mixbase.ipynb #f2e0ef9e
 def dirichlet_weights(k: int, alpha: float, generator: torch.Generator) -> list[float]:
     "Mixing weights λ ~ Dir(α, …, α) over `k` inputs, reproducible from `generator`."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"k must be an integer >= 2 (inputs to mix), got {k!r}")
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be positive and finite, got {alpha!r}")
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
     return [float(v) for v in np.random.default_rng(seed).dirichlet(np.full(k, float(alpha)))]
+
 
 def shuffles(n: int, k: int, generator: torch.Generator, device=None) -> list[torch.Tensor]:
     "The identity and `k` − 1 random permutations of `n` samples (on `device`): the inputs of a `k`-input mixup."
     perms = [torch.arange(n)] + [torch.randperm(n, generator=generator) for _ in range(k - 1)]
     return [p.to(device) for p in perms] if device is not None else perms
 
+
 def soft_targets(y: torch.Tensor, perms, weights: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Σᵢ wᵢ · onehot(y[πᵢ]) for per-sample weights `weights` (B, k) over the `k` permutations `perms`: (B, C)."
     oh = F.one_hot(y.long(), num_classes).float()
-    return sum(weights[:, i:i + 1] * oh[p] for i, p in enumerate(perms))
+    return sum(weights[:, i : i + 1] * oh[p] for i, p in enumerate(perms))
 
 # %% ../nbs/10_mixbase.ipynb #377efd07
 class Mixer:
     "Base of the mixup methods: `num_classes`, `alpha` (Dirichlet / Beta concentration), `generator`; draws from it."
+
     needs_model: bool = False
     loss: Callable | None = None
 
@@ -79,8 +97,11 @@ class Mixer:
         self.alpha = float(check_positive("alpha", alpha))
         if generator is not None and not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(
-            int(torch.randint(0, 2**31 - 1, (1,))))
+        self.generator = (
+            generator
+            if generator is not None
+            else torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, (1,))))
+        )
         self.last: dict = {}
 
     def check(self, x, y, grids=()):

@@ -19,50 +19,81 @@ __all__ = ['bench_puzzlemix', 'bench_comixup']
 # %% ../nbs/34_mixbench.ipynb #b8c83452
 def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto", threads: int | None = None) -> dict:
     "Masked transport vs exact assignment, Puzzle Mix step / vanilla step, and graph-cut ms per sample."
-    dev, x, y, model, trained = bench_setup(batch_size, device, threads)   # realistic saliency: the cached vanilla classifier
+    dev, x, y, model, trained = bench_setup(
+        batch_size, device, threads
+    )  # realistic saliency: the cached vanilla classifier
     out = {"transport": {}, "cut_ms": {}, "trained_saliency": trained}
-    print(f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
+    print(
+        f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
+    )
     for grid in (4, 8, 16):
         s, _, _ = input_saliency(model.eval(), x, y, grid)
-        pix = (x * torch.tensor((0.2470, 0.2435, 0.2616), device=dev).view(1, -1, 1, 1) + torch.tensor((0.4914, 0.4822, 0.4465), device=dev).view(1, -1, 1, 1)).clamp(0, 1)
+        pix = (
+            x * torch.tensor((0.2470, 0.2435, 0.2616), device=dev).view(1, -1, 1, 1)
+            + torch.tensor((0.4914, 0.4822, 0.4465), device=dev).view(1, -1, 1, 1)
+        ).clamp(0, 1)
         perm = torch.randperm(batch_size, device=dev)
         prob = MaskProblem(s, s[perm], pix, pix[perm], torch.distributions.Beta(1.0, 1.0).sample((batch_size,)))
-        labels = solve_masks(prob)                   # warm-up: the pool's workers start on the first call
-        t0 = time.perf_counter(); labels = solve_masks(prob); t_cut = time.perf_counter() - t0
+        labels = solve_masks(prob)  # warm-up: the pool's workers start on the first call
+        t0 = time.perf_counter()
+        labels = solve_masks(prob)
+        t_cut = time.perf_counter() - t0
         z = prob.z[labels].flatten(1).to(dev)
         C = 0.8 * grid_cost(grid, dev)[None] - s[perm].flatten(1)[:, :, None] * z[:, None, :]
         masked_transport(C)
-        t0 = time.perf_counter(); Pi, n_steps = masked_transport(C); t_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        Pi, n_steps = masked_transport(C)
+        t_ours = time.perf_counter() - t0
         Cn = C.cpu().numpy()
-        t0 = time.perf_counter(); exact = [Cn[b][linear_sum_assignment(Cn[b])].sum() for b in range(batch_size)]; t_exact = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        exact = [Cn[b][linear_sum_assignment(Cn[b])].sum() for b in range(batch_size)]
+        t_exact = time.perf_counter() - t0
         gap = float(((Pi * C).sum((1, 2)).cpu() - torch.tensor(exact)).mean())
-        out["transport"][grid] = dict(ours_s=t_ours, exact_s=t_exact, speedup=t_exact / t_ours, mean_gap=gap, steps=n_steps)
+        out["transport"][grid] = dict(
+            ours_s=t_ours, exact_s=t_exact, speedup=t_exact / t_ours, mean_gap=gap, steps=n_steps
+        )
         out["cut_ms"][grid] = 1000 * t_cut / batch_size
-        print(f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  -> {t_exact / t_ours:5.2f}x, "
-              f"mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut {out['cut_ms'][grid]:.3f} ms/sample (pool)")
+        print(
+            f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  -> {t_exact / t_ours:5.2f}x, "
+            f"mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut {out['cut_ms'][grid]:.3f} ms/sample (pool)"
+        )
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     pm = PuzzleMix(num_classes=10)
+
     def step(transform):
         opt.zero_grad(set_to_none=True)
         xm, t = transform(x, y, model=model) if transform else (x, F.one_hot(y, 10).float())
-        soft_cross_entropy(model(xm), t).backward(); opt.step()
-        if dev.type == "cuda": torch.cuda.synchronize()
-    class SaliencyOnly:   # the saliency pass alone (forward + input-gradient backward), no cuts, no transport
+        soft_cross_entropy(model(xm), t).backward()
+        opt.step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+
+    class SaliencyOnly:  # the saliency pass alone (forward + input-gradient backward), no cuts, no transport
         needs_model, loss = True, None
+
         def __call__(self, x, y, *, model=None):
             input_saliency(model, x, y, 4)
             return x, F.one_hot(y, 10).float()
+
     times = {}
-    for name, tf in (("vanilla", None), ("puzzlemix", pm), ("saliency", SaliencyOnly())) * 2:   # interleaved
-        step(tf); t0 = time.perf_counter()
-        for _ in range(steps): step(tf)
+    for name, tf in (("vanilla", None), ("puzzlemix", pm), ("saliency", SaliencyOnly())) * 2:  # interleaved
+        step(tf)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step(tf)
         times.setdefault(name, []).append((time.perf_counter() - t0) / steps)
     t_v, t_pm, t_s = (min(times[k]) for k in ("vanilla", "puzzlemix", "saliency"))
-    out.update(step_ratio=t_pm / t_v, saliency_ratio=t_s / t_v, step_ms=dict(vanilla=1e3 * t_v, puzzlemix=1e3 * t_pm, saliency_pass=1e3 * t_s))
-    print(f"  training step: Puzzle Mix {t_pm * 1e3:.0f} ms / vanilla {t_v * 1e3:.0f} ms = {t_pm / t_v:.2f}x "
-          f"(vanilla step + saliency pass alone: {t_s / t_v:.2f}x, the floor for any method that needs the input gradient; "
-          f"Puzzle Mix (half) trains half the epochs: {t_pm / t_v / 2:.2f}x the vanilla run's time)")
+    out.update(
+        step_ratio=t_pm / t_v,
+        saliency_ratio=t_s / t_v,
+        step_ms=dict(vanilla=1e3 * t_v, puzzlemix=1e3 * t_pm, saliency_pass=1e3 * t_s),
+    )
+    print(
+        f"  training step: Puzzle Mix {t_pm * 1e3:.0f} ms / vanilla {t_v * 1e3:.0f} ms = {t_pm / t_v:.2f}x "
+        f"(vanilla step + saliency pass alone: {t_s / t_v:.2f}x, the floor for any method that needs the input gradient; "
+        f"Puzzle Mix (half) trains half the epochs: {t_pm / t_v / 2:.2f}x the vanilla run's time)"
+    )
     return out
 
 # %% ../nbs/34_mixbench.ipynb #d4e88556
@@ -71,35 +102,70 @@ def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto",
     dev, x, y, model, trained = bench_setup(batch_size, device, threads)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    cm = CoMixup(num_classes=10,  generator=torch.Generator().manual_seed(0)); pm = PuzzleMix(num_classes=10, generator=torch.Generator().manual_seed(0))
+    cm = CoMixup(num_classes=10, generator=torch.Generator().manual_seed(0))
+    pm = PuzzleMix(num_classes=10, generator=torch.Generator().manual_seed(0))
+
     def vanilla():
-        opt.zero_grad(set_to_none=True); soft_cross_entropy(model(x), F.one_hot(y, 10).float()).backward(); opt.step()
+        opt.zero_grad(set_to_none=True)
+        soft_cross_entropy(model(x), F.one_hot(y, 10).float()).backward()
+        opt.step()
+
     def best(fn):
-        fn(); ts = []
+        fn()
+        ts = []
         for _ in range(repeats):
-            t0 = time.perf_counter(); fn()
-            if dev.type == "cuda": torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            fn()
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
             ts.append(time.perf_counter() - t0)
         return min(ts)
-    print(f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18")
+
+    print(
+        f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
+    )
     t_v, t_cm, t_pm = best(vanilla), best(lambda: cm(x, y, model=model)), best(lambda: pm(x, y, model=model))
-    out = dict(vanilla_step_ms=1e3 * t_v, comixup_ms=1e3 * t_cm, puzzlemix_ms=1e3 * t_pm,
-               comixup_over_vanilla=t_cm / t_v, comixup_over_puzzlemix=t_cm / t_pm, workers={})
-    print(f"  Co-Mixup batch {t_cm * 1e3:.0f} ms = {t_cm / t_v:.2f}x a vanilla training step ({t_v * 1e3:.0f} ms), "
-          f"{t_cm / t_pm:.2f}x a Puzzle Mix batch ({t_pm * 1e3:.0f} ms)")
-    L = cm.last   # the optimisation alone, on the partitions of the last call, by number of worker processes
+    out = dict(
+        vanilla_step_ms=1e3 * t_v,
+        comixup_ms=1e3 * t_cm,
+        puzzlemix_ms=1e3 * t_pm,
+        comixup_over_vanilla=t_cm / t_v,
+        comixup_over_puzzlemix=t_cm / t_pm,
+        workers={},
+    )
+    print(
+        f"  Co-Mixup batch {t_cm * 1e3:.0f} ms = {t_cm / t_v:.2f}x a vanilla training step ({t_v * 1e3:.0f} ms), "
+        f"{t_cm / t_pm:.2f}x a Puzzle Mix batch ({t_pm * 1e3:.0f} ms)"
+    )
+    L = cm.last  # the optimisation alone, on the partitions of the last call, by number of worker processes
     s = L["saliency"].cpu().double()
     jobs = []
     for i, p in enumerate(L["parts"]):
         lam = np.random.default_rng(i).dirichlet(np.full(len(p), cm.alpha), size=len(p))
-        jobs.append((-s[p].flatten(1).numpy(), np.log(lam), compatibility(L["saliency_pixels"][p], cm.omega).double().numpy(),
-                     cm.grid, cm.beta, cm.gamma, cm.eta, cm.tau, cm.iters, i))
-    work = _solve_slice                   # the module's own function: spawned workers import it by path
+        jobs.append(
+            (
+                -s[p].flatten(1).numpy(),
+                np.log(lam),
+                compatibility(L["saliency_pixels"][p], cm.omega).double().numpy(),
+                cm.grid,
+                cm.beta,
+                cm.gamma,
+                cm.eta,
+                cm.tau,
+                cm.iters,
+                i,
+            )
+        )
+    work = _solve_slice  # the module's own function: spawned workers import it by path
     for w in (1, 2, 4):
+
         def solve():
-            if w == 1: return work(jobs)
+            if w == 1:
+                return work(jobs)
             chunks = [c for c in np.array_split(np.arange(len(jobs)), min(w, len(jobs))) if len(c)]
             return [r for f in [_pool(w).submit(work, [jobs[i] for i in c]) for c in chunks] for r in f.result()]
-        t = best(solve); out["workers"][w] = 1e3 * t
+
+        t = best(solve)
+        out["workers"][w] = 1e3 * t
         print(f"  Algorithm 3 on {len(jobs)} partitions, {w} worker process{'es' if w > 1 else ''}: {t * 1e3:.0f} ms")
     return out

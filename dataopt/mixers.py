@@ -16,16 +16,24 @@ from .comixup import CoMixup
 __all__ = ['MIXUPS', 'NO_MIXUP', 'METHODS', 'make_mixup', 'mixup_for']
 
 # %% ../nbs/33_mixers.ipynb #7f734385
-MIXUPS = {"input": InputMixup, "cutmix": CutMix, "manifold": ManifoldMixup, "augmix": AugMix,
-          "puzzlemix": PuzzleMix, "comixup": CoMixup}
+MIXUPS = {
+    "input": InputMixup,
+    "cutmix": CutMix,
+    "manifold": ManifoldMixup,
+    "augmix": AugMix,
+    "puzzlemix": PuzzleMix,
+    "comixup": CoMixup,
+}
 NO_MIXUP = ("vanilla", "none")
 METHODS = (*NO_MIXUP, *MIXUPS)
+
 
 def make_mixup(name: str, *, num_classes: int, **kw) -> BatchTransform | None:
     "The mixup method `name` (one of `METHODS`) built with `num_classes` and its own keyword arguments `kw`."
     check_choice("name", name, METHODS)
     if name in NO_MIXUP:
-        if kw: raise ValueError(f"name={name!r} takes no arguments, got {sorted(kw)}")
+        if kw:
+            raise ValueError(f"name={name!r} takes no arguments, got {sorted(kw)}")
         return None
     cls = MIXUPS[name]
     known = set(inspect.signature(cls).parameters)
@@ -37,11 +45,13 @@ def make_mixup(name: str, *, num_classes: int, **kw) -> BatchTransform | None:
 # %% ../nbs/33_mixers.ipynb #ab6f0e02
 def _image_side(train_ds) -> int | None:
     images = getattr(train_ds, "images", None)
-    return None if images is None else min(images.shape[1:3])      # (N, H, W, C) uint8 arrays
+    return None if images is None else min(images.shape[1:3])  # (N, H, W, C) uint8 arrays
+
 
 def mixup_for(cfg, train_ds=None, model=None) -> BatchTransform | None:
     "The batch transform `cfg` (a `TrainConfig`) describes, for training on `train_ds` with `model` (see above)."
-    if cfg.mixup in NO_MIXUP: return make_mixup(cfg.mixup, num_classes=cfg.num_classes, **cfg.mixup_args)
+    if cfg.mixup in NO_MIXUP:
+        return make_mixup(cfg.mixup, num_classes=cfg.num_classes, **cfg.mixup_args)
     check_choice("cfg.mixup", cfg.mixup, METHODS)
     kw = dict(cfg.mixup_args)
     kw.setdefault("generator", torch.Generator().manual_seed(cfg.seed))

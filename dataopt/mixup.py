@@ -22,6 +22,7 @@ def _check_inputs(inputs) -> int:
 # %% ../nbs/31_mixup.ipynb #0279e569
 class InputMixup(Mixer):
     "Input mixup as a batch transform: x̃ = Σᵢ λᵢ x[πᵢ], λ ~ Dir(α, …, α) over `inputs` samples, one draw per batch."
+
     def __init__(self, *, num_classes: int, alpha: float = 1.0, inputs: int = 2, generator=None):
         super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
         self.inputs = _check_inputs(inputs)
@@ -38,7 +39,8 @@ class InputMixup(Mixer):
 def cutmix_mask(lam: torch.Tensor, H: int, W: int, generator=None) -> torch.Tensor:
     "Binary masks (B, H, W): 1 inside a random box of area ≈ λ·H·W per sample (clipped at the border)."
     lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1)
-    if not bool(((lam >= 0) & (lam <= 1)).all()): raise ValueError(f"lam must lie in [0, 1], got {lam.tolist()}")
+    if not bool(((lam >= 0) & (lam <= 1)).all()):
+        raise ValueError(f"lam must lie in [0, 1], got {lam.tolist()}")
     B = len(lam)
     rh, rw = (H * lam.sqrt()).round(), (W * lam.sqrt()).round()
     cy = torch.randint(0, H, (B,), generator=generator).float()
@@ -51,6 +53,7 @@ def cutmix_mask(lam: torch.Tensor, H: int, W: int, generator=None) -> torch.Tens
 # %% ../nbs/31_mixup.ipynb #e2694691
 class CutMix(Mixer):
     "CutMix as a batch transform: boxes of area λᵢ·HW from `inputs` − 1 partners, λ ~ Dir(α, …, α) per batch."
+
     def __init__(self, *, num_classes: int, alpha: float = 1.0, inputs: int = 2, generator=None):
         super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
         self.inputs = _check_inputs(inputs)
@@ -61,11 +64,11 @@ class CutMix(Mixer):
         lams = self.weights(self.inputs)
         perms = shuffles(B, self.inputs, self.generator, x.device)
         owner = torch.zeros(B, H, W, dtype=torch.long, device=x.device)
-        for i in range(1, self.inputs):                                   # k − 1 boxes, later ones on top
+        for i in range(1, self.inputs):  # k − 1 boxes, later ones on top
             box = cutmix_mask(torch.full((B,), lams[i]), H, W, self.generator).bool().to(x.device)
             owner[box] = i
-        share = F.one_hot(owner, self.inputs).permute(0, 3, 1, 2).to(x.dtype)          # (B, k, H, W)
-        mixed = sum(share[:, i:i + 1] * x[p] for i, p in enumerate(perms))
+        share = F.one_hot(owner, self.inputs).permute(0, 3, 1, 2).to(x.dtype)  # (B, k, H, W)
+        mixed = sum(share[:, i : i + 1] * x[p] for i, p in enumerate(perms))
         w = share.mean((2, 3))
         self.last = dict(lam=lams[0], lams=lams, perms=perms, shares=w)
         return mixed, soft_targets(y, perms, w, self.num_classes)
@@ -74,6 +77,7 @@ class CutMix(Mixer):
 class ManifoldMixup(Mixer):
     """Manifold mixup: h = Σᵢ λᵢ f_k(x[πᵢ]) at a random layer k of `layers` (0: the input; k ≥ 1: the output of
     `model.stages[k − 1]`), λ ~ Dir(α, …, α) over `inputs` samples."""
+
     needs_model = True
 
     def __init__(self, *, num_classes: int, alpha: float = 2.0, layers=(0, 1, 2), inputs: int = 2, generator=None):
@@ -85,7 +89,8 @@ class ManifoldMixup(Mixer):
         self._handle = None
 
     def __call__(self, x, y, *, model=None):
-        if model is None: raise ValueError("model is needed: manifold mixup mixes a hidden layer")
+        if model is None:
+            raise ValueError("model is needed: manifold mixup mixes a hidden layer")
         self.check(x, y)
         k = self.layers[int(torch.randint(len(self.layers), (1,), generator=self.generator))]
         lams = self.weights(self.inputs)
@@ -94,32 +99,53 @@ class ManifoldMixup(Mixer):
         t = soft_targets(y, perms, w, self.num_classes)
         mix = lambda h: sum(l * h[p] for l, p in zip(lams, perms))
         self.last = dict(layer=k, lam=lams[0], perm=perms[1], lams=lams, perms=perms)
-        if k == 0: return mix(x), t
+        if k == 0:
+            return mix(x), t
         stages = getattr(model, "stages", None)
         if stages is None or k > len(stages):
             raise ValueError(f"layers: layer {k} needs a model with at least {k} `stages` (PreActResNet, WideResNet)")
-        if self._handle is not None: self._handle.remove()
+        if self._handle is not None:
+            self._handle.remove()
+
         def mix_once(module, inputs, out):
             self._handle.remove()
             self._handle = None
             return mix(out)
+
         self._handle = stages[k - 1].register_forward_hook(mix_once)
         return x, t
 
 # %% ../nbs/31_mixup.ipynb #f4e019f4
 class AugMix(Mixer):
     "AugMix with its JSD loss as a batch transform on normalised images: `(x, y) -> (x ‖ aug₁ ‖ aug₂, targets)`."
-    def __init__(self, *, num_classes: int, alpha: float = 1.0, severity: int = 3, width: int = 3, depth: int = -1,
-                 jsd_weight: float = 12.0, mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616),
-                 group_size: int = 4, all_ops: bool = False, generator=None):
+
+    def __init__(
+        self,
+        *,
+        num_classes: int,
+        alpha: float = 1.0,
+        severity: int = 3,
+        width: int = 3,
+        depth: int = -1,
+        jsd_weight: float = 12.0,
+        mean=(0.4914, 0.4822, 0.4465),
+        std=(0.2470, 0.2435, 0.2616),
+        group_size: int = 4,
+        all_ops: bool = False,
+        generator=None,
+    ):
         super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
         check_positive("jsd_weight", jsd_weight, allow_zero=True)
-        if not 1 <= int(severity) <= 10: raise ValueError(f"severity must be in 1..10, got {severity}")
-        if int(group_size) < 1: raise ValueError(f"group_size must be at least 1, got {group_size}")
-        if len(mean) != len(std) or min(std) <= 0: raise ValueError(f"std must be positive, one per channel of mean, got {std}")
+        if not 1 <= int(severity) <= 10:
+            raise ValueError(f"severity must be in 1..10, got {severity}")
+        if int(group_size) < 1:
+            raise ValueError(f"group_size must be at least 1, got {group_size}")
+        if len(mean) != len(std) or min(std) <= 0:
+            raise ValueError(f"std must be positive, one per channel of mean, got {std}")
         self.jsd_weight, self.group_size = jsd_weight, int(group_size)
-        self.chain = v2.AugMix(severity=int(severity), mixture_width=int(width), chain_depth=int(depth),
-                               alpha=self.alpha, all_ops=all_ops)
+        self.chain = v2.AugMix(
+            severity=int(severity), mixture_width=int(width), chain_depth=int(depth), alpha=self.alpha, all_ops=all_ops
+        )
         self.mean, self.std = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1)
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
@@ -127,7 +153,7 @@ class AugMix(Mixer):
         mean, std = self.mean.to(x.device), self.std.to(x.device)
         u8 = ((x.detach() * std + mean).clamp(0, 1) * 255).round().to(torch.uint8)
         seed = int(torch.randint(0, 2**62, (1,), generator=self.generator))
-        with torch.random.fork_rng(devices=[]):                          # torchvision draws from the global state
+        with torch.random.fork_rng(devices=[]):  # torchvision draws from the global state
             torch.manual_seed(seed)
             out = torch.cat([self.chain(g) for g in u8.split(self.group_size)])
         return (out.float() / 255 - mean) / std
@@ -139,7 +165,8 @@ class AugMix(Mixer):
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         "Cross-entropy on the clean third plus `jsd_weight` × the Jensen–Shannon divergence of the three predictions."
         B = len(targets)
-        if len(logits) != 3 * B: raise ValueError(f"logits must hold 3 x {B} rows (clean, aug1, aug2), got {len(logits)}")
+        if len(logits) != 3 * B:
+            raise ValueError(f"logits must hold 3 x {B} rows (clean, aug1, aug2), got {len(logits)}")
         ce = -(targets * F.log_softmax(logits[:B], 1)).sum(1).mean()
         p = F.softmax(logits, 1).view(3, B, -1)
         log_m = p.mean(0).clamp(1e-7, 1).log()

@@ -15,12 +15,15 @@ __all__ = ['MODELS', 'PreActBlock', 'PreActResNet', 'preactresnet18', 'WideBasic
 # %% ../nbs/02_models.ipynb #fb65735b
 class PreActBlock(nn.Module):
     "Pre-activation basic block (He et al. 2016): BN-ReLU-conv ×2 with an identity or 1×1 shortcut."
+
     expansion = 1
+
     def __init__(self, cin, cout, stride=1):
         super().__init__()
         self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
         self.bn2, self.conv2 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False) if stride != 1 or cin != cout else None
+
     def forward(self, x):
         out = F.relu(self.bn1(x))
         sc = self.shortcut(out) if self.shortcut is not None else x
@@ -28,89 +31,145 @@ class PreActBlock(nn.Module):
         out = self.conv2(F.relu(self.bn2(out)))
         return out + sc
 
+
 class PreActResNet(nn.Module):
     "PreActResNet for 32×32 inputs; `layers` = blocks per stage ([2,2,2,2] is PreActResNet18)."
+
     def __init__(self, layers=(2, 2, 2, 2), num_classes=10, width=64, in_channels=3):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
         stages, cin = [], width
         for i, n in enumerate(layers):
-            cout = width * 2 ** i
+            cout = width * 2**i
             blocks = [PreActBlock(cin, cout, 1 if i == 0 else 2)] + [PreActBlock(cout, cout) for _ in range(n - 1)]
-            stages.append(nn.Sequential(*blocks)); cin = cout
+            stages.append(nn.Sequential(*blocks))
+            cin = cout
         self.stages = nn.ModuleList(stages)
         self.bn = nn.BatchNorm2d(cin)
         self.head = nn.Linear(cin, num_classes)
         self.feature_dim = cin
+
     def features(self, x):
         "Pooled penultimate features (B, feature_dim)."
         x = self.conv1(x)
-        for s in self.stages: x = s(x)
+        for s in self.stages:
+            x = s(x)
         return F.adaptive_avg_pool2d(F.relu(self.bn(x)), 1).flatten(1)
-    def forward(self, x): return self.head(self.features(x))
 
-def preactresnet18(num_classes=10, **kw): return PreActResNet((2, 2, 2, 2), num_classes, **kw)
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def preactresnet18(num_classes=10, **kw):
+    return PreActResNet((2, 2, 2, 2), num_classes, **kw)
 
 # %% ../nbs/02_models.ipynb #108a6e77
 class WideBasic(nn.Module):
     "Wide-ResNet pre-activation block with optional dropout between the convolutions."
+
     def __init__(self, cin, cout, stride, dropout=0.0):
         super().__init__()
         self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, 1, 1, bias=True)
         self.drop = nn.Dropout(dropout) if dropout else nn.Identity()
         self.bn2, self.conv2 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, stride, 1, bias=True)
         self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=True) if stride != 1 or cin != cout else nn.Identity()
+
     def forward(self, x):
         out = self.drop(self.conv1(F.relu(self.bn1(x))))
         return self.conv2(F.relu(self.bn2(out))) + self.shortcut(x)
 
+
 class WideResNet(nn.Module):
     "WRN-`depth`-`widen` (Zagoruyko & Komodakis 2016) for 32×32 inputs; WRN28-10 is the thesis's CIFAR-100 model."
+
     def __init__(self, depth=28, widen=10, num_classes=100, dropout=0.0, in_channels=3):
         super().__init__()
-        if (depth - 4) % 6: raise ValueError(f"depth must be 6n+4, got {depth}")
+        if (depth - 4) % 6:
+            raise ValueError(f"depth must be 6n+4, got {depth}")
         n, widths = (depth - 4) // 6, [16, 16 * widen, 32 * widen, 64 * widen]
         self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=True)
         stages, cin = [], widths[0]
         for i, w in enumerate(widths[1:]):
-            stages.append(nn.Sequential(*[WideBasic(cin if j == 0 else w, w, (1 if i == 0 else 2) if j == 0 else 1, dropout) for j in range(n)]))
+            stages.append(
+                nn.Sequential(
+                    *[
+                        WideBasic(cin if j == 0 else w, w, (1 if i == 0 else 2) if j == 0 else 1, dropout)
+                        for j in range(n)
+                    ]
+                )
+            )
             cin = w
         self.stages = nn.ModuleList(stages)
-        self.bn = nn.BatchNorm2d(cin); self.head = nn.Linear(cin, num_classes); self.feature_dim = cin
+        self.bn = nn.BatchNorm2d(cin)
+        self.head = nn.Linear(cin, num_classes)
+        self.feature_dim = cin
+
     def features(self, x):
         x = self.conv1(x)
-        for s in self.stages: x = s(x)
+        for s in self.stages:
+            x = s(x)
         return F.adaptive_avg_pool2d(F.relu(self.bn(x)), 1).flatten(1)
-    def forward(self, x): return self.head(self.features(x))
 
-def wrn28_10(num_classes=100, **kw): return WideResNet(28, 10, num_classes, **kw)
-def wrn16_8(num_classes=100, widen=8, **kw): return WideResNet(16, widen, num_classes, **kw)
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def wrn28_10(num_classes=100, **kw):
+    return WideResNet(28, 10, num_classes, **kw)
+
+
+def wrn16_8(num_classes=100, widen=8, **kw):
+    return WideResNet(16, widen, num_classes, **kw)
 
 # %% ../nbs/02_models.ipynb #da62dd3a
 class ConvNet(nn.Module):
     "ConvNet-`depth` with instance norm and average pooling (chapter 6); `depth`=3 for 32×32 CIFAR."
+
     def __init__(self, num_classes=10, depth=3, width=128, in_channels=3, image_size=32, norm="instance"):
         super().__init__()
         layers, c, s = [], in_channels, image_size
         for _ in range(depth):
-            layers += [nn.Conv2d(c, width, 3, 1, 1), nn.GroupNorm(width, width, affine=True) if norm == "instance" else nn.Identity(),
-                       nn.ReLU(inplace=True), nn.AvgPool2d(2)]
+            layers += [
+                nn.Conv2d(c, width, 3, 1, 1),
+                nn.GroupNorm(width, width, affine=True) if norm == "instance" else nn.Identity(),
+                nn.ReLU(inplace=True),
+                nn.AvgPool2d(2),
+            ]
             c, s = width, s // 2
-        self.body = nn.Sequential(*layers); self.feature_dim = width * s * s
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = width * s * s
         self.head = nn.Linear(self.feature_dim, num_classes)
-    def features(self, x): return self.body(x).flatten(1)
-    def forward(self, x): return self.head(self.features(x))
+
+    def features(self, x):
+        return self.body(x).flatten(1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
 
 class SmallCNN(nn.Module):
     "A small, fast CNN for smoke runs and tests (any input size)."
+
     def __init__(self, num_classes=10, in_channels=3, width=32):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
-            nn.Conv2d(width, 2 * width, 3, 1, 1), nn.BatchNorm2d(2 * width), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
-        self.head = nn.Linear(2 * width, num_classes); self.feature_dim = 2 * width
-    def features(self, x): return self.body(x).flatten(1)
-    def forward(self, x): return self.head(self.features(x))
+            nn.Conv2d(in_channels, width, 3, 1, 1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.MaxPool2d(2, ceil_mode=True),
+            nn.Conv2d(width, 2 * width, 3, 1, 1),
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+        )
+        self.head = nn.Linear(2 * width, num_classes)
+        self.feature_dim = 2 * width
+
+    def features(self, x):
+        return self.body(x).flatten(1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
 
 # %% ../nbs/02_models.ipynb #ef0a0134
 class BasicBlock(nn.Module):
@@ -121,46 +180,90 @@ class BasicBlock(nn.Module):
         self.pool = nn.AvgPool2d(2) if ap and stride > 1 else nn.Identity()
         self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, conv_stride, 1, bias=False), Norm(cout)
         self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), Norm(cout)
-        self.short = nn.Identity() if stride == 1 and cin == cout else nn.Sequential(
-            *( [nn.AvgPool2d(2)] if ap and stride > 1 else []), nn.Conv2d(cin, cout, 1, 1 if ap else stride, bias=False), Norm(cout))
+        self.short = (
+            nn.Identity()
+            if stride == 1 and cin == cout
+            else nn.Sequential(
+                *([nn.AvgPool2d(2)] if ap and stride > 1 else []),
+                nn.Conv2d(cin, cout, 1, 1 if ap else stride, bias=False),
+                Norm(cout),
+            )
+        )
+
     def forward(self, x):
         o = F.relu(self.bn1(self.pool(self.conv1(x))))
         return F.relu(self.bn2(self.conv2(o)) + self.short(x))
 
+
 class ResNet10(nn.Module):
     "ResNet-10 (chapter 6 test model); `ap=True` gives ResNetAP-10 (average-pool downsampling); `norm` 'batch' or 'instance'."
+
     def __init__(self, num_classes=10, width=64, image_size=32, norm="batch", ap=False, in_channels=3):
         super().__init__()
-        if norm not in ("batch", "instance"): raise ValueError(f"norm={norm!r} is not one of batch, instance")
+        if norm not in ("batch", "instance"):
+            raise ValueError(f"norm={norm!r} is not one of batch, instance")
         Norm = (lambda c: nn.GroupNorm(c, c, affine=True)) if norm == "instance" else nn.BatchNorm2d
-        self.stem = (nn.Sequential(nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), Norm(width), nn.ReLU(inplace=True)) if image_size < 64 else
-                     nn.Sequential(nn.Conv2d(in_channels, width, 7, 2, 3, bias=False), Norm(width), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)))
+        self.stem = (
+            nn.Sequential(nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), Norm(width), nn.ReLU(inplace=True))
+            if image_size < 64
+            else nn.Sequential(
+                nn.Conv2d(in_channels, width, 7, 2, 3, bias=False),
+                Norm(width),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(3, 2, 1),
+            )
+        )
         ws = [width, 2 * width, 4 * width, 8 * width]
-        self.stages = nn.ModuleList([BasicBlock(ws[max(i - 1, 0)] if i else width, w, 1 if i == 0 else 2, norm, ap) for i, w in enumerate(ws)])
-        self.head = nn.Linear(ws[-1], num_classes); self.feature_dim = ws[-1]
+        self.stages = nn.ModuleList(
+            [BasicBlock(ws[max(i - 1, 0)] if i else width, w, 1 if i == 0 else 2, norm, ap) for i, w in enumerate(ws)]
+        )
+        self.head = nn.Linear(ws[-1], num_classes)
+        self.feature_dim = ws[-1]
+
     def features(self, x):
         x = self.stem(x)
-        for st in self.stages: x = st(x)
+        for st in self.stages:
+            x = st(x)
         return F.adaptive_avg_pool2d(x, 1).flatten(1)
-    def forward(self, x): return self.head(self.features(x))
+
+    def forward(self, x):
+        return self.head(self.features(x))
 
 # %% ../nbs/02_models.ipynb #c0a54f0b
 def _resnet50(num_classes=1000, **kw):
     import torchvision
+
     m = torchvision.models.resnet50(weights=None, num_classes=num_classes, **kw)
     m.head, m.feature_dim = m.fc, m.fc.in_features
-    m.features = lambda x: torch.flatten(m.avgpool(m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))), 1)
-    m.stages = [m.layer1, m.layer2, m.layer3, m.layer4]   # a plain list (no duplicate state-dict keys): where manifold mixup hooks
+    m.features = lambda x: torch.flatten(
+        m.avgpool(m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))), 1
+    )
+    m.stages = [
+        m.layer1,
+        m.layer2,
+        m.layer3,
+        m.layer4,
+    ]  # a plain list (no duplicate state-dict keys): where manifold mixup hooks
     return m
 
-MODELS = {"preactresnet18": preactresnet18, "wrn28_10": wrn28_10, "wrn16_8": wrn16_8, "resnet50": _resnet50,
-          "convnet3": lambda num_classes=10, **kw: ConvNet(num_classes, depth=3, **kw),
-          "convnet4": lambda num_classes=10, **kw: ConvNet(num_classes, depth=4, **kw),
-          "resnet10": ResNet10, "resnet10_ap": lambda num_classes=10, **kw: ResNet10(num_classes, ap=True, **kw),
-          "small_cnn": SmallCNN}
+
+MODELS = {
+    "preactresnet18": preactresnet18,
+    "wrn28_10": wrn28_10,
+    "wrn16_8": wrn16_8,
+    "resnet50": _resnet50,
+    "convnet3": lambda num_classes=10, **kw: ConvNet(num_classes, depth=3, **kw),
+    "convnet4": lambda num_classes=10, **kw: ConvNet(num_classes, depth=4, **kw),
+    "resnet10": ResNet10,
+    "resnet10_ap": lambda num_classes=10, **kw: ResNet10(num_classes, ap=True, **kw),
+    "small_cnn": SmallCNN,
+}
+
 
 def create_model(name: str, num_classes: int, **kwargs) -> nn.Module:
     "Build model `name` (one of `MODELS`) for `num_classes` classes."
-    if name not in MODELS: raise ValueError(f"model={name!r} is not one of {', '.join(sorted(MODELS))}")
-    if num_classes < 2: raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    if name not in MODELS:
+        raise ValueError(f"model={name!r} is not one of {', '.join(sorted(MODELS))}")
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
     return MODELS[name](num_classes=num_classes, **kwargs)

@@ -21,12 +21,15 @@ __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_p
 # %% ../nbs/30_puzzlemix.ipynb #c3aec3a2
 def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
     "Region saliency (B, grid, grid) from an input gradient (B, C, H, W): ℓ2 over channels, average-pooled, sums to 1."
-    if grad.ndim != 4: raise ValueError(f"grad must be (B, C, H, W), got shape {tuple(grad.shape)}")
+    if grad.ndim != 4:
+        raise ValueError(f"grad must be (B, C, H, W), got shape {tuple(grad.shape)}")
     H, W = grad.shape[-2:]
-    if H % grid or W % grid: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {grid}x{grid}")
+    if H % grid or W % grid:
+        raise ValueError(f"image size {H}x{W} is not divisible by the block grid {grid}x{grid}")
     s = grad.pow(2).sum(1, keepdim=True).sqrt()
     s = F.avg_pool2d(s, (H // grid, W // grid)).squeeze(1)
     return s / s.sum((1, 2), keepdim=True).clamp_min(1e-12)
+
 
 def input_saliency(model, x: torch.Tensor, y: torch.Tensor, grid: int, clean_lambda: float = 0.0):
     """Saliency of `x` under `model` and the clean loss. With `clean_lambda` > 0 the backward pass also leaves
@@ -34,9 +37,10 @@ def input_saliency(model, x: torch.Tensor, y: torch.Tensor, grid: int, clean_lam
     x_ = x.detach().requires_grad_(True)
     loss = F.cross_entropy(model(x_), y)
     if clean_lambda > 0:
-        (clean_lambda * loss).backward(); grad = x_.grad
+        (clean_lambda * loss).backward()
+        grad = x_.grad
     else:
-        grad, = torch.autograd.grad(loss, x_)
+        (grad,) = torch.autograd.grad(loss, x_)
     return saliency_map(grad.detach(), grid), loss.detach(), grad.detach()
 
 # %% ../nbs/30_puzzlemix.ipynb #b525680a
@@ -44,17 +48,20 @@ def boundary_distances(x0: torch.Tensor, x1: torch.Tensor, grid: int, neigh_size
     """φ^b (Def. 2) for every pair of adjacent regions and label pair: returns (horizontal (B,2,2,g,g-1), vertical (B,2,2,g-1,g)),
     entry [b, a, c, ...] = d_p(region i of x_a, region j of x_c); inputs in [0, 1]."""
     B, C, H, W = x0.shape
-    if H % grid or W % grid: raise ValueError(f"image size {H}x{W} is not divisible by the block grid {grid}x{grid}")
+    if H % grid or W % grid:
+        raise ValueError(f"image size {H}x{W} is not divisible by the block grid {grid}x{grid}")
     k = max(1, min(neigh_size, H // grid))
-    while (H // grid) % k: k -= 1
-    P = torch.stack([F.avg_pool2d(x0, k), F.avg_pool2d(x1, k)], 1)          # (B, 2, C, h, w)
+    while (H // grid) % k:
+        k -= 1
+    P = torch.stack([F.avg_pool2d(x0, k), F.avg_pool2d(x1, k)], 1)  # (B, 2, C, h, w)
     r = P.shape[-1] // grid
     P = P.reshape(B, 2, C, grid, r, grid, r)
-    right, left = P[..., :-1, -1], P[..., 1:, 0]                            # (B,2,C,g,r,g-1)
-    bottom, top = P[:, :, :, :-1, -1], P[:, :, :, 1:, 0]                    # (B,2,C,g-1,g,r)
-    dh = (right[:, :, None] - left[:, None]).abs().mean((3, 5))             # (B,2,2,g,g-1)
-    dv = (bottom[:, :, None] - top[:, None]).abs().mean((3, 6))             # (B,2,2,g-1,g)
+    right, left = P[..., :-1, -1], P[..., 1:, 0]  # (B,2,C,g,r,g-1)
+    bottom, top = P[:, :, :, :-1, -1], P[:, :, :, 1:, 0]  # (B,2,C,g-1,g,r)
+    dh = (right[:, :, None] - left[:, None]).abs().mean((3, 5))  # (B,2,2,g,g-1)
+    dv = (bottom[:, :, None] - top[:, None]).abs().mean((3, 6))  # (B,2,2,g-1,g)
     return dh, dv
+
 
 def submodular_phi(pb: torch.Tensor) -> torch.Tensor:
     "The modification φ^{b'} of φ^b (Sec. 3.4.1); `pb[..., a, c, :, :]` holds φ^b(a, c). Its off-diagonal sum equals its diagonal sum."
@@ -63,14 +70,18 @@ def submodular_phi(pb: torch.Tensor) -> torch.Tensor:
     q01, q10 = p01 + (p00 + p11) / 2, p10 + (p00 + p11) / 2
     return torch.stack([torch.stack([q00, q01], 1), torch.stack([q10, q11], 1)], 1)
 
+
 def label_values(n_labels: int) -> torch.Tensor:
     "The discretised mask range 𝓛 = {t/m : t = 0..m}, m = n_labels − 1."
-    if not 2 <= n_labels <= 4: raise ValueError(f"n_labels must be 2, 3 or 4, got {n_labels}")
+    if not 2 <= n_labels <= 4:
+        raise ValueError(f"n_labels must be 2, 3 or 4, got {n_labels}")
     return torch.linspace(0, 1, n_labels)
+
 
 def log_prior(lam: torch.Tensor, n_labels: int) -> torch.Tensor:
     "log p(z = t/m) for the binomial prior of mean λ: (B, n_labels)."
-    m = n_labels - 1; t = torch.arange(n_labels, dtype=torch.float64)
+    m = n_labels - 1
+    t = torch.arange(n_labels, dtype=torch.float64)
     lam = lam.double().clamp(1e-6, 1 - 1e-6)[:, None]
     logc = torch.lgamma(torch.tensor(m + 1.0)) - torch.lgamma(t + 1) - torch.lgamma(m - t + 1)
     return (logc + t * lam.log() + (m - t) * (1 - lam).log()).float()
@@ -78,17 +89,23 @@ def log_prior(lam: torch.Tensor, n_labels: int) -> torch.Tensor:
 # %% ../nbs/30_puzzlemix.ipynb #86bb46aa
 class MaskProblem:
     "Eq. 3.4 for a batch: region saliencies s0, s1 (B,g,g), images in [0,1], mixing weights λ (B,)."
+
     def __init__(self, s0, s1, x0, x1, lam, n_labels=3, beta=1.2, gamma=0.5, eta=0.2, neigh_size=4):
-        if s0.shape != s1.shape or s0.ndim != 3: raise ValueError(f"s0 and s1 must both be (B, g, g), got {tuple(s0.shape)} and {tuple(s1.shape)}")
-        if torch.isnan(s0).any() or torch.isnan(s1).any(): raise ValueError("saliency contains NaN")
-        if (s0 < 0).any() or (s1 < 0).any(): raise ValueError("saliency must be non-negative")
+        if s0.shape != s1.shape or s0.ndim != 3:
+            raise ValueError(f"s0 and s1 must both be (B, g, g), got {tuple(s0.shape)} and {tuple(s1.shape)}")
+        if torch.isnan(s0).any() or torch.isnan(s1).any():
+            raise ValueError("saliency contains NaN")
+        if (s0 < 0).any() or (s1 < 0).any():
+            raise ValueError("saliency must be non-negative")
         B, g = s0.shape[0], s0.shape[-1]
         self.grid, self.n_labels, self.z = g, n_labels, label_values(n_labels)
-        self.beta = beta / (16 * g); self.gamma = gamma * self.beta; self.eta = eta / g ** 2   # public-code parameterisation
+        self.beta = beta / (16 * g)
+        self.gamma = gamma * self.beta
+        self.eta = eta / g**2  # public-code parameterisation
         self.s0, self.s1, self.lam = s0.float().cpu(), s1.float().cpu(), lam.float().cpu()
         dh, dv = boundary_distances(x0.float(), x1.float(), g, neigh_size)
-        self.qh, self.qv = submodular_phi(dh).cpu(), submodular_phi(dv).cpu()      # (B,2,2,g,g-1), (B,2,2,g-1,g)
-        self.logp = log_prior(self.lam, n_labels)                                  # (B, L)
+        self.qh, self.qv = submodular_phi(dh).cpu(), submodular_phi(dv).cpu()  # (B,2,2,g,g-1), (B,2,2,g-1,g)
+        self.logp = log_prior(self.lam, n_labels)  # (B, L)
 
     def node_costs(self) -> torch.Tensor:
         "Per-node, per-label costs (B, g, g, L): unary saliency, −η log p, and the folded γ·φ terms."
@@ -96,8 +113,8 @@ class MaskProblem:
         cost = z * self.s0[..., None] + (1 - z) * self.s1[..., None] - self.eta * self.logp[:, None, None, :]
         coef = torch.zeros_like(self.s0)
         for q, dim in ((self.qh, 2), (self.qv, 1)):
-            a = (q[:, 1, 0] + q[:, 1, 1] - q[:, 0, 0] - q[:, 0, 1]) / 2             # coefficient of z_i (left / top)
-            b = (q[:, 0, 1] + q[:, 1, 1] - q[:, 0, 0] - q[:, 1, 0]) / 2             # coefficient of z_j (right / bottom)
+            a = (q[:, 1, 0] + q[:, 1, 1] - q[:, 0, 0] - q[:, 0, 1]) / 2  # coefficient of z_i (left / top)
+            b = (q[:, 0, 1] + q[:, 1, 1] - q[:, 0, 0] - q[:, 1, 0]) / 2  # coefficient of z_j (right / bottom)
             coef += F.pad(a, (0, 1) if dim == 2 else (0, 0, 0, 1)) + F.pad(b, (1, 0) if dim == 2 else (0, 0, 1, 0))
         return cost + self.gamma * coef[..., None] * z
 
@@ -111,24 +128,36 @@ class MaskProblem:
         z = self.z[lab]
         sal = (z * self.s0[:, None] + (1 - z) * self.s1[:, None]).sum((2, 3))
         prior = -self.eta * self.logp.gather(1, lab.flatten(1)).view(lab.shape).sum((2, 3))
-        def edges(zi, zj, q):   # β(zi-zj)² + γ·φ (Def. 3, bilinear in φ^{b'})
-            phi = (zi * zj * q[:, None, 1, 1] + zi * (1 - zj) * q[:, None, 1, 0]
-                   + (1 - zi) * zj * q[:, None, 0, 1] + (1 - zi) * (1 - zj) * q[:, None, 0, 0])
+
+        def edges(zi, zj, q):  # β(zi-zj)² + γ·φ (Def. 3, bilinear in φ^{b'})
+            phi = (
+                zi * zj * q[:, None, 1, 1]
+                + zi * (1 - zj) * q[:, None, 1, 0]
+                + (1 - zi) * zj * q[:, None, 0, 1]
+                + (1 - zi) * (1 - zj) * q[:, None, 0, 0]
+            )
             return (self.beta * (zi - zj) ** 2 + self.gamma * phi).sum((2, 3))
+
         e = sal + prior + edges(z[..., :, :-1], z[..., :, 1:], self.qh) + edges(z[..., :-1, :], z[..., 1:, :], self.qv)
         return e if labels.ndim == 4 else e[:, 0]
 
     def folded_energy(self, labels: torch.Tensor) -> torch.Tensor:
         "The same energy from `node_costs` + β·(zi−zj)² + constant: what the graph cut minimises."
-        z = self.z[labels]; nc = self.node_costs()
+        z = self.z[labels]
+        nc = self.node_costs()
         e = nc.gather(3, labels[..., None]).squeeze(-1).sum((1, 2))
-        e = e + self.beta * ((z[:, :, :-1] - z[:, :, 1:]) ** 2).sum((1, 2)) + self.beta * ((z[:, :-1] - z[:, 1:]) ** 2).sum((1, 2))
+        e = (
+            e
+            + self.beta * ((z[:, :, :-1] - z[:, :, 1:]) ** 2).sum((1, 2))
+            + self.beta * ((z[:, :-1] - z[:, 1:]) ** 2).sum((1, 2))
+        )
         return e + self.constant()
 
 # %% ../nbs/30_puzzlemix.ipynb #5f1e0a02
 class _Spawner:
     """Rides to every graph-cut worker in the pool's `initargs`. Spawn pickles it in the thread that starts the
     worker, so `__reduce__` records that process's pid and whether that thread is its main thread."""
+
     def __init__(self, pid: int | None = None, main_thread: bool = False):
         self.pid = pid or os.getpid()
         self.main_thread = main_thread
@@ -136,17 +165,21 @@ class _Spawner:
     def __reduce__(self):
         return _Spawner, (os.getpid(), threading.current_thread() is threading.main_thread())
 
-_PR_SET_PDEATHSIG = 1   # from <linux/prctl.h>
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
 
 def _set_pdeathsig(sig: int) -> bool:
     "Have Linux send `sig` to this process when the thread that created it exits; False where that is unavailable."
-    if not sys.platform.startswith("linux"): return False
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return False
-    args = [ctypes.c_ulong(a) for a in (sig, 0, 0, 0)]   # prctl is variadic: pass full-width unsigned longs
+    args = [ctypes.c_ulong(a) for a in (sig, 0, 0, 0)]  # prctl is variadic: pass full-width unsigned longs
     return prctl(ctypes.c_int(_PR_SET_PDEATHSIG), *args) == 0
+
 
 def _watch_parent(pid: int, every: float = 0.2):
     "Poll until this process has been re-parented (process `pid` died), then exit at once."
@@ -154,20 +187,23 @@ def _watch_parent(pid: int, every: float = 0.2):
         time.sleep(every)
     os._exit(1)
 
+
 def _die_with_parent(spawner: _Spawner):
     "Worker initializer: ignore Ctrl-C (the parent handles it) and exit as soon as the parent process dies."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not (spawner.main_thread and _set_pdeathsig(signal.SIGKILL)):   # PDEATHSIG would follow a short-lived thread
+    if not (spawner.main_thread and _set_pdeathsig(signal.SIGKILL)):  # PDEATHSIG would follow a short-lived thread
         threading.Thread(target=_watch_parent, args=(spawner.pid,), daemon=True, name="watch-parent").start()
-    if os.getppid() != spawner.pid:   # the parent died before the signal was armed
+    if os.getppid() != spawner.pid:  # the parent died before the signal was armed
         os._exit(1)
 
 # %% ../nbs/30_puzzlemix.ipynb #489c3b0e
 _CUT_SCALE = 1e6
 
+
 def cut_one(node_costs: np.ndarray, beta: float, z: np.ndarray, algorithm: str = "swap") -> np.ndarray:
     "Minimise Σ node_costs[i, l_i] + β Σ_edges (z_{l_i} − z_{l_j})² on a g×g grid (4-neighbourhood); returns labels (g, g)."
     import gco
+
     g, _, L = node_costs.shape
     nc = node_costs - node_costs.min(-1, keepdims=True)
     pair = beta * (z[:, None] - z[None, :]) ** 2
@@ -177,33 +213,47 @@ def cut_one(node_costs: np.ndarray, beta: float, z: np.ndarray, algorithm: str =
     ones_v, ones_h = np.ones((g - 1, g), np.int32), np.ones((g, g - 1), np.int32)
     return gco.cut_grid_graph(unary, pairwise, ones_v, ones_h, n_iter=-1, algorithm=algorithm).reshape(g, g)
 
+
 _POOL: dict = {}
+
 
 def _cut_slice(node_costs, beta, z, algorithm):
     return np.stack([cut_one(nc, beta, z, algorithm) for nc in node_costs])
+
 
 def _pool(workers: int):
     if workers not in _POOL:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
+
         # spawn: a fresh interpreter that never inherited torch's thread pools (fork after they start is unsafe)
         from multiprocessing.util import Finalize
-        from dataopt.puzzlemix import _die_with_parent, _Spawner   # by module path, importable in the workers
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                 initializer=_die_with_parent, initargs=(_Spawner(),))
+        from dataopt.puzzlemix import _die_with_parent, _Spawner  # by module path, importable in the workers
+
+        ex = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(_Spawner(),),
+        )
         # shut the workers down before multiprocessing joins a process's children at exit: without this a
         # process that is itself a multiprocessing worker (a DataLoader worker, a test runner's) waits forever
         Finalize(ex, ex.shutdown, kwargs=dict(wait=True, cancel_futures=True), exitpriority=100)
         _POOL[workers] = ex
     return _POOL[workers]
 
+
 def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str = "swap") -> torch.Tensor:
     "Integer labels (B, g, g) minimising Eq. 3.4 for every sample; slices of the batch are cut in parallel worker processes."
-    nc = problem.node_costs().double().numpy(); z = problem.z.double().numpy()
-    workers = workers if workers is not None else default_workers()   # under torchrun: the cores shared among local ranks
-    if workers <= 1 or len(nc) < 2 * workers:   # a handful of tiny cuts: not worth the round trip
+    nc = problem.node_costs().double().numpy()
+    z = problem.z.double().numpy()
+    workers = (
+        workers if workers is not None else default_workers()
+    )  # under torchrun: the cores shared among local ranks
+    if workers <= 1 or len(nc) < 2 * workers:  # a handful of tiny cuts: not worth the round trip
         return torch.from_numpy(_cut_slice(nc, problem.beta, z, algorithm)).long()
-    from dataopt.puzzlemix import _cut_slice as work   # by module path, so spawned workers can import it
+    from dataopt.puzzlemix import _cut_slice as work  # by module path, so spawned workers can import it
+
     slices = np.array_split(np.arange(len(nc)), workers)
     jobs = [_pool(workers).submit(work, nc[idx], problem.beta, z, algorithm) for idx in slices]
     return torch.from_numpy(np.concatenate([j.result() for j in jobs])).long()
@@ -212,7 +262,8 @@ def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str
 def brute_force_masks(problem: MaskProblem) -> tuple[torch.Tensor, torch.Tensor]:
     "Exact minimiser of Eq. 3.4 by enumerating every labelling (tiny grids only): (labels (B,g,g), energy (B,))."
     g, L = problem.grid, problem.n_labels
-    if L ** (g * g) > 300_000: raise ValueError(f"{L}^{g * g} labellings is too many to enumerate")
+    if L ** (g * g) > 300_000:
+        raise ValueError(f"{L}^{g * g} labellings is too many to enumerate")
     all_labs = torch.cartesian_prod(*[torch.arange(L)] * (g * g)).view(-1, g, g)
     B = problem.s0.shape[0]
     e = problem.energy(all_labs[None].expand(B, -1, -1, -1))
@@ -226,6 +277,7 @@ def grid_cost(grid: int, device=None) -> torch.Tensor:
     pos = torch.stack(torch.meshgrid(r, r, indexing="ij"), -1).reshape(-1, 2)
     return torch.cdist(pos, pos).pow(2) / max(grid - 1, 1) ** 2
 
+
 def masked_transport(cost: torch.Tensor, v: torch.Tensor | float | None = None, max_steps: int | None = None):
     """Algorithm 1 on a batch of costs C' (B, n, n). Returns (Π_win (B, n, n) as 0/1 float, steps taken);
     Π[b, i, j] = 1 moves region i to position j.
@@ -233,43 +285,53 @@ def masked_transport(cost: torch.Tensor, v: torch.Tensor | float | None = None, 
     Same iterates as Algorithm 1, computed sparsely: Π is kept as each row's target column, the column-wise
     argmin over claimants is a scatter-min, and only rows that lost a conflict (whose cost row changed) redo their
     row-wise argmin. A step costs O(B·n) plus O(n) per losing row instead of O(B·n²)."""
-    if cost.ndim != 3 or cost.shape[1] != cost.shape[2]: raise ValueError(f"cost must be (B, n, n), got {tuple(cost.shape)}")
+    if cost.ndim != 3 or cost.shape[1] != cost.shape[2]:
+        raise ValueError(f"cost must be (B, n, n), got {tuple(cost.shape)}")
+    if not bool(torch.isfinite(cost).all()):
+        raise ValueError("cost holds NaN or infinite values")
     B, n, _ = cost.shape
-    if v is None: v = 1 + 2 * (cost.amax((1, 2)) - cost.amin((1, 2)))
+    if v is None:
+        v = 1 + 2 * (cost.amax((1, 2)) - cost.amin((1, 2)))
     v = torch.as_tensor(v, dtype=cost.dtype, device=cost.device).reshape(-1).expand(B)
     bound = max_steps or n * (n - 1) // 2 + 1
     C = cost.clone()
     rows = torch.arange(n, device=cost.device).expand(B, n)
     big = torch.full((B, n), float("inf"), dtype=cost.dtype, device=cost.device)
-    target = C.argmin(2)                                                    # row-wise argmin: Π
+    target = C.argmin(2)  # row-wise argmin: Π
     for t in range(1, bound + 1):
-        claim = C.gather(2, target[..., None])[..., 0]                      # C^(t)[i, target[i]]
-        col_min = big.scatter_reduce(1, target, claim, "amin")              # column-wise min over claimants
+        claim = C.gather(2, target[..., None])[..., 0]  # C^(t)[i, target[i]]
+        col_min = big.scatter_reduce(1, target, claim, "amin")  # column-wise min over claimants
         tied = claim == col_min.gather(1, target)
         first = torch.full((B, n), n, device=cost.device).scatter_reduce(1, target, torch.where(tied, rows, n), "amin")
-        win = first.gather(1, target) == rows                               # argmin's tie-break: the lowest row
-        if win.all(): break
+        win = first.gather(1, target) == rows  # argmin's tie-break: the lowest row
+        if win.all():
+            break
         lb, li = (~win).nonzero(as_tuple=True)
-        C[lb, li, target[lb, li]] += v[lb]                                  # C^(t+1) = C^(t) + v Π_lose
-        target[lb, li] = C[lb, li].argmin(1)                                # only changed rows re-pick
+        C[lb, li, target[lb, li]] += v[lb]  # C^(t+1) = C^(t) + v Π_lose
+        target[lb, li] = C[lb, li].argmin(1)  # only changed rows re-pick
     Pi = torch.zeros_like(cost).scatter_(2, target[..., None], 1.0) * win[..., None]
     return Pi, t
 
 # %% ../nbs/30_puzzlemix.ipynb #f527463e
 def transport_regions(x: torch.Tensor, Pi: torch.Tensor, grid: int) -> torch.Tensor:
     "Πᵀx for images (B, C, H, W) split into grid×grid regions: position j receives Σ_i Π[i, j]·region_i."
-    B, C, H, W = x.shape; bh, bw, n = H // grid, W // grid, grid * grid
+    B, C, H, W = x.shape
+    bh, bw, n = H // grid, W // grid, grid * grid
     blocks = x.reshape(B, C, grid, bh, grid, bw).permute(0, 2, 4, 1, 3, 5).reshape(B, n, C * bh * bw)
     out = Pi.transpose(1, 2).to(x.dtype) @ blocks
     return out.reshape(B, grid, grid, C, bh, bw).permute(0, 3, 1, 4, 2, 5).reshape(B, C, H, W)
 
+
 def mix_images(x0, x1, z: torch.Tensor, Pi0=None, Pi1=None) -> torch.Tensor:
     "h(x0, x1) = (1 − z) ⊙ Π0ᵀx0 + z ⊙ Π1ᵀx1 (Eq. 3.2) with a region mask z (B, g, g)."
     g = z.shape[-1]
-    if Pi0 is not None: x0 = transport_regions(x0, Pi0, g)
-    if Pi1 is not None: x1 = transport_regions(x1, Pi1, g)
+    if Pi0 is not None:
+        x0 = transport_regions(x0, Pi0, g)
+    if Pi1 is not None:
+        x1 = transport_regions(x1, Pi1, g)
     zu = F.interpolate(z[:, None].to(x0.dtype), size=x0.shape[-2:], mode="nearest")
     return (1 - zu) * x0 + zu * x1
+
 
 def mix_targets(y0, y1, ratio: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Soft targets (1 − ratio)·onehot(y0) + ratio·onehot(y1) with a per-sample ratio (B,)."
@@ -277,18 +339,39 @@ def mix_targets(y0, y1, ratio: torch.Tensor, num_classes: int) -> torch.Tensor:
     return (1 - r) * F.one_hot(y0, num_classes).float() + r * F.one_hot(y1, num_classes).float()
 
 # %% ../nbs/30_puzzlemix.ipynb #fd55b5a6
-def puzzle_mix(x0, x1, s0, s1, lam, pixels0, pixels1, grid: int, n_labels=3, beta=1.2, gamma=0.5, eta=0.2, xi=0.8,
-               neigh_size=4, transport=True, workers=None) -> dict:
+def puzzle_mix(
+    x0,
+    x1,
+    s0,
+    s1,
+    lam,
+    pixels0,
+    pixels1,
+    grid: int,
+    n_labels=3,
+    beta=1.2,
+    gamma=0.5,
+    eta=0.2,
+    xi=0.8,
+    neigh_size=4,
+    transport=True,
+    workers=None,
+) -> dict:
     """Mix pairs (x0[b], x1[b]) with region saliencies s0, s1 (B, grid, grid), mixing weight(s) `lam`, and images in [0,1]
     `pixels0/1` for the smoothness term. Returns dict(mixed, z, Pi0, Pi1, ratio)."""
     B, dev = len(x0), x0.device
     lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1).expand(B)
+    if not bool(((lam >= 0) & (lam <= 1)).all()):
+        raise ValueError(f"lam must lie in [0, 1], got {lam.unique().tolist()}")
     prob = MaskProblem(s0, s1, pixels0, pixels1, lam, n_labels, beta, gamma, eta, neigh_size)
     z = prob.z[solve_masks(prob, workers)].to(dev)
     Pi0 = Pi1 = None
     if transport:
-        C = xi * grid_cost(grid, dev)[None]; zf = z.flatten(1)
-        costs = torch.cat([C - s0.flatten(1)[:, :, None] * (1 - zf)[:, None, :], C - s1.flatten(1)[:, :, None] * zf[:, None, :]])
+        C = xi * grid_cost(grid, dev)[None]
+        zf = z.flatten(1)
+        costs = torch.cat(
+            [C - s0.flatten(1)[:, :, None] * (1 - zf)[:, None, :], C - s1.flatten(1)[:, :, None] * zf[:, None, :]]
+        )
         plans, _ = masked_transport(costs)
         Pi0, Pi1 = plans[:B], plans[B:]
     return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
@@ -296,31 +379,60 @@ def puzzle_mix(x0, x1, s0, s1, lam, pixels0, pixels1, grid: int, n_labels=3, bet
 # %% ../nbs/30_puzzlemix.ipynb #1a35eba4
 class PuzzleMix(Mixer):
     "Puzzle Mix (Eq. 3.2–3.5, Alg. 1–2) as a batch transform: `(x, y, *, model) -> (mixed x, soft targets)`."
+
     needs_model = True
 
-    def __init__(self, *, num_classes: int, alpha: float = 1.0, beta: float = 1.2, gamma: float = 0.5,
-                 eta: float = 0.2, xi: float = 0.8, neigh_size: int = 4, n_labels: int = 3, grids=(2, 4, 8, 16),
-                 transport: bool = True, clean_lambda: float = 0.0, adv_p: float = 0.0, adv_eps: float = 10 / 255,
-                 adv_step: float | None = None, adv_independent: bool = True, adv_decay: bool = True, augment=None,
-                 mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616), workers: int | None = None,
-                 generator=None):
+    def __init__(
+        self,
+        *,
+        num_classes: int,
+        alpha: float = 1.0,
+        beta: float = 1.2,
+        gamma: float = 0.5,
+        eta: float = 0.2,
+        xi: float = 0.8,
+        neigh_size: int = 4,
+        n_labels: int = 3,
+        grids=(2, 4, 8, 16),
+        transport: bool = True,
+        clean_lambda: float = 0.0,
+        adv_p: float = 0.0,
+        adv_eps: float = 10 / 255,
+        adv_step: float | None = None,
+        adv_independent: bool = True,
+        adv_decay: bool = True,
+        augment=None,
+        mean=(0.4914, 0.4822, 0.4465),
+        std=(0.2470, 0.2435, 0.2616),
+        workers: int | None = None,
+        generator=None,
+    ):
         super().__init__(num_classes=num_classes, alpha=alpha, generator=generator)
         label_values(n_labels)
-        for name, val in (("beta", beta), ("gamma", gamma), ("eta", eta), ("xi", xi), ("clean_lambda", clean_lambda),
-                          ("adv_eps", adv_eps)):
+        for name, val in (
+            ("beta", beta),
+            ("gamma", gamma),
+            ("eta", eta),
+            ("xi", xi),
+            ("clean_lambda", clean_lambda),
+            ("adv_eps", adv_eps),
+        ):
             check_positive(name, val, allow_zero=True)
-        if not 0 <= adv_p <= 1: raise ValueError(f"adv_p must be a probability, got {adv_p}")
-        if not grids or any(int(g) < 1 for g in grids): raise ValueError(f"grids must be positive grid sizes, got {grids}")
+        if not 0 <= adv_p <= 1:
+            raise ValueError(f"adv_p must be a probability, got {adv_p}")
+        if not grids or any(int(g) < 1 for g in grids):
+            raise ValueError(f"grids must be positive grid sizes, got {grids}")
         self.beta, self.gamma, self.eta, self.xi = beta, gamma, eta, xi
         self.neigh_size, self.n_labels, self.transport = neigh_size, n_labels, transport
         self.grids = tuple(int(g) for g in grids)
         self.clean_lambda, self.adv_p, self.adv_eps = clean_lambda, adv_p, adv_eps
         self.adv_step = adv_eps + 2 / 255 if adv_step is None else adv_step
         self.adv_independent, self.adv_decay = bool(adv_independent), bool(adv_decay)
-        if augment == "augmix":   # its views draw from a generator seeded by ours
+        if augment == "augmix":  # its views draw from a generator seeded by ours
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self.generator))
-            augment = AugMix(num_classes=num_classes, mean=mean, std=std,
-                             generator=torch.Generator().manual_seed(seed)).augment
+            augment = AugMix(
+                num_classes=num_classes, mean=mean, std=std, generator=torch.Generator().manual_seed(seed)
+            ).augment
         elif augment is not None and not callable(augment):
             raise ValueError(f"augment must be None, 'augmix' or a callable on a normalised batch, got {augment!r}")
         self.augment = augment
@@ -328,28 +440,32 @@ class PuzzleMix(Mixer):
         self.workers = workers
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, *, model=None):
-        if model is None: raise ValueError("model is needed: Puzzle Mix's saliency is the input gradient of the loss")
+        if model is None:
+            raise ValueError("model is needed: Puzzle Mix's saliency is the input gradient of the loss")
         self.check(x, y, self.grids)
         B, dev, g = len(x), x.device, self.generator
         mean, std = self.mean.to(dev), self.std.to(dev)
         grid = self.grids[int(torch.randint(len(self.grids), (1,), generator=g))]
-        lam = self.weights(2)[0]                                      # λ ~ Beta(α, α)
+        lam = self.weights(2)[0]  # λ ~ Beta(α, α)
         perm = torch.randperm(B, generator=g).to(dev)
 
-        if self.augment is not None: x = self.augment(x)
+        if self.augment is not None:
+            x = self.augment(x)
         x_in, adv = x, self.adv_p > 0
-        if adv:   # Algorithm 2: ν per pair and role; random start for every input perturbed in either role
+        if adv:  # Algorithm 2: ν per pair and role; random start for every input perturbed in either role
             nu0 = torch.rand(B, generator=g) < self.adv_p
             nu1 = torch.rand(B, generator=g) < self.adv_p if self.adv_independent else nu0
             nu0, nu1 = nu0.to(dev), nu1.to(dev)
             noisy = nu0.clone()
-            noisy[perm[nu1]] = True                                   # x₁ of pair b is sample perm[b]
+            noisy[perm[nu1]] = True  # x₁ of pair b is sample perm[b]
             kappa = (torch.rand(x.shape, generator=g).to(dev) * 2 - 1) * self.adv_eps * noisy.view(B, 1, 1, 1)
             x_in = x + kappa / std
         was_training = model.training
         model.train(self.clean_lambda > 0)
-        try: s, _, grad = input_saliency(model, x_in, y, grid, self.clean_lambda)
-        finally: model.train(was_training)
+        try:
+            s, _, grad = input_saliency(model, x_in, y, grid, self.clean_lambda)
+        finally:
+            model.train(was_training)
 
         xd = x_in.detach()
         pixels = (xd * std + mean).clamp(0, 1)
@@ -359,9 +475,26 @@ class PuzzleMix(Mixer):
             delta = (torch.rand(B, generator=g) if self.adv_decay else torch.ones(B)).to(dev).view(B, 1, 1, 1)
             x0 = x + delta * kappa * nu0.view(B, 1, 1, 1) / std
             x1 = x[perm] + delta * kappa[perm] * nu1.view(B, 1, 1, 1) / std
-        r = puzzle_mix(x0, x1, s, s[perm], lam, pixels, pixels[perm], grid, self.n_labels, self.beta, self.gamma,
-                       self.eta, self.xi, self.neigh_size, self.transport, self.workers)
+        r = puzzle_mix(
+            x0,
+            x1,
+            s,
+            s[perm],
+            lam,
+            pixels,
+            pixels[perm],
+            grid,
+            self.n_labels,
+            self.beta,
+            self.gamma,
+            self.eta,
+            self.xi,
+            self.neigh_size,
+            self.transport,
+            self.workers,
+        )
         z, Pi0, Pi1, mixed, ratio = r["z"], r["Pi0"], r["Pi1"], r["mixed"], r["ratio"]
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd, x0=x0, x1=x1)
-        if adv: self.last.update(nu0=nu0, nu1=nu1, delta=delta.view(B))
+        if adv:
+            self.last.update(nu0=nu0, nu1=nu1, delta=delta.view(B))
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)

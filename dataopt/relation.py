@@ -24,35 +24,60 @@ __all__ = ['KERNELS', 'RANKINGS', 'IN_SAMPLE_AGREEMENT', 'check_inputs', 'kernel
 # %% ../nbs/50_relation.ipynb #a8419631
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
 
+
 def check_inputs(features, pred_probs=None, labels=None, num_classes: int | None = None, min_n: int = 2):
     "Validated tensors: features (n, d) float, pred_probs (n, C) rows summing to 1, labels (n,) in range."
     f = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).float()
-    if f.ndim != 2: raise ValueError(f"features must be (n, d), got shape {tuple(f.shape)}")
-    if len(f) < min_n: raise ValueError(f"features must hold at least {min_n} samples, got {len(f)}")
-    if not torch.isfinite(f).all(): raise ValueError("features contain NaN or infinite values")
+    if f.ndim != 2:
+        raise ValueError(f"features must be (n, d), got shape {tuple(f.shape)}")
+    if len(f) < min_n:
+        raise ValueError(f"features must hold at least {min_n} samples, got {len(f)}")
+    if not torch.isfinite(f).all():
+        raise ValueError("features contain NaN or infinite values")
     p = y = None
     if pred_probs is not None:
         p = torch.as_tensor(np.asarray(pred_probs) if not torch.is_tensor(pred_probs) else pred_probs).float()
-        if p.shape[0] != len(f) or p.ndim != 2: raise ValueError(f"pred_probs must be (n, C) with n = {len(f)}, got shape {tuple(p.shape)}")
+        if p.shape[0] != len(f) or p.ndim != 2:
+            raise ValueError(f"pred_probs must be (n, C) with n = {len(f)}, got shape {tuple(p.shape)}")
         if not torch.isfinite(p).all() or (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p)), atol=1e-3):
-            raise ValueError("pred_probs must be probabilities: non-negative rows summing to 1 (pass softmax outputs, not logits)")
+            raise ValueError(
+                "pred_probs must be probabilities: non-negative rows summing to 1 (pass softmax outputs, not logits)"
+            )
     if labels is not None:
         y = torch.as_tensor(np.asarray(labels) if not torch.is_tensor(labels) else labels).long()
-        if y.shape != (len(f),): raise ValueError(f"labels must be (n,) with n = {len(f)}, got shape {tuple(y.shape)}")
+        if y.shape != (len(f),):
+            raise ValueError(f"labels must be (n,) with n = {len(f)}, got shape {tuple(y.shape)}")
         C = num_classes or (p.shape[1] if p is not None else int(y.max()) + 1)
-        if (y < 0).any() or (y >= C).any(): raise ValueError(f"labels must be class indices in [0, {C}), got values in [{int(y.min())}, {int(y.max())}]")
+        if (y < 0).any() or (y >= C).any():
+            raise ValueError(
+                f"labels must be class indices in [0, {C}), got values in [{int(y.min())}, {int(y.max())}]"
+            )
     return f, p, y
+
+
+def _check_t(t) -> float:
+    "The kernel exponent t: a positive finite number (t < 0 would reward dissimilarity; NaN poisons every score)."
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.floating)) or not np.isfinite(t) or t <= 0:
+        raise ValueError(f"t must be a positive finite number, got {t!r}")
+    return float(t)
+
 
 def _bandwidth(f):
     idx = torch.randperm(len(f), generator=torch.Generator().manual_seed(0))[:1000]
-    d = torch.cdist(f[idx], f[idx]); return float(d[d > 0].median()) if (d > 0).any() else 1.0
+    d = torch.cdist(f[idx], f[idx])
+    return float(d[d > 0].median()) if (d > 0).any() else 1.0
+
 
 def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: float | None = None):
     "k(a, b) for row blocks (Eq. 5.4): features already L2-normalised; `kind` one of `KERNELS`. Computed in place (one tile-sized buffer)."
-    if kind.startswith("cos"): k = (fa @ fb.T).clamp_(min=0)
-    else: k = torch.cdist(fa, fb).pow_(2).div_(-2 * sigma ** 2).exp_()
-    if kind.endswith("_p"): k.mul_(pa @ pb.T)
+    if kind.startswith("cos"):
+        k = (fa @ fb.T).clamp_(min=0)
+    else:
+        k = torch.cdist(fa, fb).pow_(2).div_(-2 * sigma**2).exp_()
+    if kind.endswith("_p"):
+        k.mul_(pa @ pb.T)
     return k.abs_().pow_(t)
+
 
 def _self_kernel(f, p, t: float, kind: str):
     "k(i, i) for L2-normalised rows: (cos or RBF = 1) times ‖p_i‖² for the `_p` kernels, to the power t."
@@ -61,23 +86,46 @@ def _self_kernel(f, p, t: float, kind: str):
 
 # %% ../nbs/50_relation.ipynb #df92bf65
 import os
+
 _TRITON_KERNELS = {}
+
 
 def triton_available() -> bool:
     "Whether the Triton package can be imported (it ships with CUDA builds of PyTorch on Linux)."
     import importlib.util
+
     return importlib.util.find_spec("triton") is not None
+
 
 def _relation_rowsum_kernel():
     "The fused kernel, built on first use: Triton decides at decoration time whether to interpret (TRITON_INTERPRET)."
     mode = os.environ.get("TRITON_INTERPRET", "0")
-    if mode in _TRITON_KERNELS: return _TRITON_KERNELS[mode]
+    if mode in _TRITON_KERNELS:
+        return _TRITON_KERNELS[mode]
     global triton, tl
     import triton, triton.language as tl
 
     @triton.jit
-    def relation_rowsum(FR, FC, PR, PC, YR, YC, TOT, SAME, M, N, D, K, t,
-                        USE_P: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_C: tl.constexpr):
+    def relation_rowsum(
+        FR,
+        FC,
+        PR,
+        PC,
+        YR,
+        YC,
+        TOT,
+        SAME,
+        M,
+        N,
+        D,
+        K,
+        t,
+        USE_P: tl.constexpr,
+        BLOCK_M: tl.constexpr,
+        BLOCK_N: tl.constexpr,
+        BLOCK_D: tl.constexpr,
+        BLOCK_C: tl.constexpr,
+    ):
         rm = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
         mmask = rm < M
         yr = tl.load(YR + rm, mask=mmask, other=-1)
@@ -109,52 +157,94 @@ def _relation_rowsum_kernel():
     _TRITON_KERNELS[mode] = relation_rowsum
     return relation_rowsum
 
+
 def kernel_sums_triton(fr, pr, yr, fc, pc, yc, t: float, block_m: int = 32, block_n: int = 64, block_d: int = 32):
     """(Σ_j k(i, j), Σ_{j: y_j = y_i} k(i, j)) for the rows `fr` against the columns `fc` with the cosine kernel
     (times p_iᵀp_j when `pr`, `pc` are given), fused in one Triton kernel; features already L2-normalised."""
     kern = _relation_rowsum_kernel()
-    M, D = fr.shape; N = fc.shape[0]
+    M, D = fr.shape
+    N = fc.shape[0]
     use_p = pr is not None
     K = pr.shape[1] if use_p else 1
     fr, fc = fr.float().contiguous(), fc.float().contiguous()
-    pr = pr.float().contiguous() if use_p else fr; pc = pc.float().contiguous() if use_p else fc
+    pr = pr.float().contiguous() if use_p else fr
+    pc = pc.float().contiguous() if use_p else fc
     yr, yc = yr.to(torch.int32).contiguous(), yc.to(torch.int32).contiguous()
-    tot = torch.empty(M, device=fr.device, dtype=torch.float32); same = torch.empty_like(tot)
-    block_c = max(16, 1 << (K - 1).bit_length())                 # tl.dot needs every block dimension >= 16
-    kern[(triton.cdiv(M, block_m),)](fr, fc, pr, pc, yr, yc, tot, same, M, N, D, K, float(t),
-                                     USE_P=use_p, BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, BLOCK_C=block_c)
+    tot = torch.empty(M, device=fr.device, dtype=torch.float32)
+    same = torch.empty_like(tot)
+    block_c = max(16, 1 << (K - 1).bit_length())  # tl.dot needs every block dimension >= 16
+    kern[(triton.cdiv(M, block_m),)](
+        fr,
+        fc,
+        pr,
+        pc,
+        yr,
+        yc,
+        tot,
+        same,
+        M,
+        N,
+        D,
+        K,
+        float(t),
+        USE_P=use_p,
+        BLOCK_M=block_m,
+        BLOCK_N=block_n,
+        BLOCK_D=block_d,
+        BLOCK_C=block_c,
+    )
     return tot, same
 
+
 def _use_triton(backend: str, kind: str, dev: torch.device) -> bool:
-    if backend not in ("auto", "torch", "triton"): raise ValueError(f"backend={backend!r} is not one of auto, torch, triton")
-    if backend == "torch": return False
+    if backend not in ("auto", "torch", "triton"):
+        raise ValueError(f"backend={backend!r} is not one of auto, torch, triton")
+    if backend == "torch":
+        return False
     if backend == "triton":
-        if not kind.startswith("cos"): raise ValueError(f"backend='triton' covers the cosine kernels, not kind={kind!r}")
-        if not triton_available(): raise ValueError("backend='triton' needs the triton package (pip install triton)")
+        if not kind.startswith("cos"):
+            raise ValueError(f"backend='triton' covers the cosine kernels, not kind={kind!r}")
+        if not triton_available():
+            raise ValueError("backend='triton' needs the triton package (pip install triton)")
         if dev.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
-            raise ValueError("backend='triton' runs on a CUDA device, or on the CPU in Triton's interpreter (TRITON_INTERPRET=1)")
+            raise ValueError(
+                "backend='triton' runs on a CUDA device, or on the CPU in Triton's interpreter (TRITON_INTERPRET=1)"
+            )
         return True
     return dev.type == "cuda" and kind.startswith("cos") and triton_available()
 
 # %% ../nbs/50_relation.ipynb #f1c1e361
-def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sigma=None, device=None, backend: str = "auto") -> torch.Tensor:
+def relation_sums(
+    f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sigma=None, device=None, backend: str = "auto"
+) -> torch.Tensor:
     """Σ_{j ∈ cols} w(i, j) for every i (w = −r, Eq. 5.1; w(i, i) = 0), in row tiles of `tile` rows. With per-class sums
     of the kernel row, Σ_j r(i, j) = 2·Σ_{j: y_j = y_i} k(i, j) − Σ_j k(i, j): no sign or mask matrix is built.
     `backend`: 'torch' (tiles), 'triton' (the fused kernel) or 'auto' (Triton on CUDA for the cosine kernels).
     In a torchrun process group each rank computes a contiguous run of whole row tiles and the rows are all-gathered,
     so every rank returns the single-process result."""
-    dev = torch.device(device) if device else f.device
+    dev = get_device(device) if device else f.device
     cols = torch.arange(len(f)) if cols is None else torch.as_tensor(cols).long()
-    in_cols = torch.zeros(len(f), dtype=torch.bool); in_cols[cols] = True
-    env = current(); mine = shard_range(len(f), tile, env)             # all rows on one process
+    in_cols = torch.zeros(len(f), dtype=torch.bool)
+    in_cols[cols] = True
+    env = current()
+    mine = shard_range(len(f), tile, env)  # all rows on one process
     if _use_triton(backend, kind, dev):
         fd, pd = f.to(dev), (p.to(dev) if kind.endswith("_p") else None)
-        lo, hi = mine.start, mine.stop; rp = pd[lo:hi] if pd is not None else None
-        tot, same = kernel_sums_triton(fd[lo:hi], rp, y.to(dev)[lo:hi], fd[cols.to(dev)], pd[cols.to(dev)] if pd is not None else None, y.to(dev)[cols.to(dev)], t)
+        lo, hi = mine.start, mine.stop
+        rp = pd[lo:hi] if pd is not None else None
+        tot, same = kernel_sums_triton(
+            fd[lo:hi],
+            rp,
+            y.to(dev)[lo:hi],
+            fd[cols.to(dev)],
+            pd[cols.to(dev)] if pd is not None else None,
+            y.to(dev)[cols.to(dev)],
+            t,
+        )
         out = -(2 * same - tot - _self_kernel(fd[lo:hi], rp, t, kind) * in_cols[lo:hi].to(dev)).cpu()
         return all_gather_rows(out) if env.distributed else out
     fc, pc = f[cols].to(dev), (p[cols].to(dev) if p is not None else None)
-    onehot = F.one_hot(y[cols], int(y.max()) + 1).float().to(dev)                    # (|cols|, C)
+    onehot = F.one_hot(y[cols], int(y.max()) + 1).float().to(dev)  # (|cols|, C)
     out = torch.empty(len(mine))
     for a in range(mine.start, mine.stop, tile):
         rows = torch.arange(a, min(a + tile, mine.stop))
@@ -162,41 +252,66 @@ def relation_sums(f, p, y, t=4.0, kind="cos_p", cols=None, tile: int = 1024, sig
         k = kernel_block(fr, pr, fc, pc, t, kind, sigma)
         same = (k @ onehot).gather(1, y[rows].to(dev)[:, None])[:, 0]
         rel = 2 * same - k.sum(1)
-        rel = rel - _self_kernel(fr, pr, t, kind) * in_cols[rows].to(dev)               # drop the self edge (same label)
+        rel = rel - _self_kernel(fr, pr, t, kind) * in_cols[rows].to(dev)  # drop the self edge (same label)
         out[rows - mine.start] = -rel.cpu()
     return all_gather_rows(out) if env.distributed else out
 
-def label_noise_scores(features, pred_probs, labels, t: float = 4.0, kind: str = "cos_p", lam: float = 0.05,
-                       max_iter: int = 20, tile: int = 1024, sigma=None, device=None,
-                       backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+
+def label_noise_scores(
+    features,
+    pred_probs,
+    labels,
+    t: float = 4.0,
+    kind: str = "cos_p",
+    lam: float = 0.05,
+    max_iter: int = 20,
+    tile: int = 1024,
+    sigma=None,
+    device=None,
+    backend: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 4: label-noisiness scores s (higher = more likely mislabelled) and the estimated noisy set N (bool).
     `lam` is λ relative to max|s̄| (public code: 0.05)."""
-    if kind not in KERNELS: raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
+    if kind not in KERNELS:
+        raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
+    _check_t(t)
+    if not 0 < lam < 1:
+        raise ValueError(f"lam must lie in (0, 1) (a share of max|s̄|), got {lam!r}")
     C = pred_probs.shape[1] if pred_probs is not None else None
     f, p, y = check_inputs(features, pred_probs if kind.endswith("_p") else None, labels, C)
     f = F.normalize(f, dim=1)
-    if kind.startswith("rbf") and sigma is None: sigma = _bandwidth(f)
+    if kind.startswith("rbf") and sigma is None:
+        sigma = _bandwidth(f)
     s_bar = relation_sums(f, p, y, t, kind, None, tile, sigma, device, backend)
     thr = lam * float(s_bar.abs().max())
     s, N = s_bar.clone(), None
     for _ in range(max_iter):
         N_new = s > thr
-        if N is not None and torch.equal(N_new, N): break
+        if N is not None and torch.equal(N_new, N):
+            break
         N = N_new
-        corr = relation_sums(f, p, y, t, kind, N.nonzero().flatten(), tile, sigma, device, backend) if N.any() else torch.zeros(len(f))
+        corr = (
+            relation_sums(f, p, y, t, kind, N.nonzero().flatten(), tile, sigma, device, backend)
+            if N.any()
+            else torch.zeros(len(f))
+        )
         s = s_bar - 2 * corr
     return s.numpy(), (s > thr).numpy()
 
-def label_noise_scores_partitioned(features, pred_probs, labels, k: int = 10000, seed: int = 0,
-                                   **kw) -> tuple[np.ndarray, np.ndarray]:
+
+def label_noise_scores_partitioned(
+    features, pred_probs, labels, k: int = 10000, seed: int = 0, **kw
+) -> tuple[np.ndarray, np.ndarray]:
     """The O(nk) variant (Sec. 5.3.2, complexity): Algorithm 4 on random partitions of `k` samples, each scored within
     its part; returns scores and the estimated noisy set, as `label_noise_scores` does."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2: raise ValueError(f"k must be an integer >= 2, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+        raise ValueError(f"k must be an integer >= 2, got {k!r}")
     f, p, y = check_inputs(features, pred_probs, labels)
     order = torch.randperm(len(f), generator=torch.Generator().manual_seed(seed))
     s, noisy = np.zeros(len(f)), np.zeros(len(f), dtype=bool)
     for part in order.split(k):
-        if len(part) < 2: continue                       # a lone sample has no relations: score 0, not flagged
+        if len(part) < 2:
+            continue  # a lone sample has no relations: score 0, not flagged
         idx = part.numpy()
         s[idx], noisy[idx] = label_noise_scores(f[part], p[part] if p is not None else None, y[part], **kw)
     return s, noisy
@@ -216,75 +331,113 @@ def _subset_count(n: int, subset_size, subset_fraction) -> int | None:
         return max(1, int(float(subset_fraction) * n))
     return None
 
-def outlier_scores(train_features, train_pred_probs, features=None, pred_probs=None, t: float = 1.0,
-                   kind: str = "cos_p", *, subset_size: int | None = None, subset_fraction: float | None = None,
-                   tile: int = 1024, seed: int = 0, sigma=None, device=None, backend: str = "auto") -> np.ndarray:
+
+def outlier_scores(
+    train_features,
+    train_pred_probs,
+    features=None,
+    pred_probs=None,
+    t: float = 1.0,
+    kind: str = "cos_p",
+    *,
+    subset_size: int | None = None,
+    subset_fraction: float | None = None,
+    tile: int = 1024,
+    seed: int = 0,
+    sigma=None,
+    device=None,
+    backend: str = "auto",
+) -> np.ndarray:
     """Outlier score 1/Σ_{i∈S} k(x, x_i) (Sec. 5.3.3) of each row of `features` against the training set (higher = more
     outlying). With `features=None` the training set scores itself, each sample leaving its own edge out (outliers
     inside a dataset, Table 5.6). S is every training sample, or a uniform random `subset_size` of them, or a
     `subset_fraction` in (0, 1] of them (Sec. 5.3.3), drawn with `seed`."""
-    if kind not in KERNELS: raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
+    if kind not in KERNELS:
+        raise ValueError(f"kind={kind!r} is not one of {', '.join(KERNELS)}")
+    _check_t(t)
     use_p = kind.endswith("_p")
     ft, pt, _ = check_inputs(train_features, train_pred_probs if use_p else None)
     in_sample = features is None
     fx, px, _ = (ft, pt, None) if in_sample else check_inputs(features, pred_probs if use_p else None, min_n=1)
-    if fx.shape[1] != ft.shape[1]: raise ValueError(f"features have {fx.shape[1]} dimensions, the training features {ft.shape[1]}")
+    if fx.shape[1] != ft.shape[1]:
+        raise ValueError(f"features have {fx.shape[1]} dimensions, the training features {ft.shape[1]}")
     idx = torch.arange(len(ft))
     m = _subset_count(len(ft), subset_size, subset_fraction)
     if m is not None:
         idx = torch.randperm(len(ft), generator=torch.Generator().manual_seed(seed))[:m]
     ft, fx = F.normalize(ft, dim=1), F.normalize(fx, dim=1)
     fs, ps = ft[idx], (pt[idx] if use_p else None)
-    if kind.startswith("rbf") and sigma is None: sigma = _bandwidth(fs)
-    dev = torch.device(device) if device else ft.device
+    if kind.startswith("rbf") and sigma is None:
+        sigma = _bandwidth(fs)
+    dev = get_device(device) if device else ft.device
     fsd, psd = fs.to(dev), (ps.to(dev) if use_p else None)
-    env = current(); lo, hi = (r := shard_range(len(fx), tile, env)).start, r.stop    # a rank's query tiles; all on one process
+    env = current()
+    lo, hi = (r := shard_range(len(fx), tile, env)).start, r.stop  # a rank's query tiles; all on one process
     if _use_triton(backend, kind, dev):
         fxd, pxd = fx[lo:hi].to(dev), (px[lo:hi].to(dev) if use_p else None)
-        tot, _ = kernel_sums_triton(fxd, pxd, torch.zeros(len(fxd), device=dev), fsd, psd, torch.zeros(len(fs), device=dev), t)
+        tot, _ = kernel_sums_triton(
+            fxd, pxd, torch.zeros(len(fxd), device=dev), fsd, psd, torch.zeros(len(fs), device=dev), t
+        )
         if in_sample:
-            member = torch.zeros(len(fx), dtype=torch.bool, device=dev); member[idx.to(dev)] = True
+            member = torch.zeros(len(fx), dtype=torch.bool, device=dev)
+            member[idx.to(dev)] = True
             tot = tot - _self_kernel(fxd, pxd, t, kind) * member[lo:hi]
         out = (1 / (tot + 1e-6)).double().cpu()
     else:
         out = torch.empty(hi - lo, dtype=torch.float64)
         for a in range(lo, hi, tile):
-            fr, pr = fx[a:min(a + tile, hi)].to(dev), (px[a:min(a + tile, hi)].to(dev) if use_p else None)
+            fr, pr = fx[a : min(a + tile, hi)].to(dev), (px[a : min(a + tile, hi)].to(dev) if use_p else None)
             k = kernel_block(fr, pr, fsd, psd, t, kind, sigma)
-            if in_sample:                                  # drop k(i, i) where sample i is in S
+            if in_sample:  # drop k(i, i) where sample i is in S
                 rows = torch.arange(a, a + len(fr), device=dev)
                 k[rows[:, None] == idx.to(dev)[None, :]] = 0
-            out[a - lo:a - lo + len(fr)] = (1 / (k.sum(1) + 1e-6)).double().cpu()
+            out[a - lo : a - lo + len(fr)] = (1 / (k.sum(1) + 1e-6)).double().cpu()
     return (all_gather_rows(out) if env.distributed else out).numpy()
 
 # %% ../nbs/50_relation.ipynb #94a15664
 RANKINGS = ("relation", "self_confidence", "normalized_margin")
-IN_SAMPLE_AGREEMENT = 0.99    # pred_probs whose argmax matches this share of the labels look in-sample (memorised)
+IN_SAMPLE_AGREEMENT = 0.99  # pred_probs whose argmax matches this share of the labels look in-sample (memorised)
 
-def find_label_issues(labels, pred_probs, *, features, t: float = 4.0, kind: str = "auto",
-                      return_indices_ranked_by: str | None = None, **kw):
+
+def find_label_issues(
+    labels,
+    pred_probs,
+    *,
+    features,
+    t: float = 4.0,
+    kind: str = "auto",
+    return_indices_ranked_by: str | None = None,
+    **kw,
+):
     """Label issues by Algorithm 4 on the relation graph, shaped like cleanlab's `find_label_issues`: a boolean mask
     over the samples (the estimated noisy set N), or with `return_indices_ranked_by` the indices of those samples,
     most likely first by 'relation' (our score), 'self_confidence' (p_y) or 'normalized_margin' (p_y − max_{k≠y} p_k).
     `kind='auto'` uses the kernel with the compatibility term (`'cos_p'`) unless `pred_probs` look in-sample — their
     argmax agrees with the given labels on ≥ 99 % of the samples, as for a network that memorised noisy labels —
     where the term only repeats the labels and the set would come out empty: then `'cos'`, with a warning."""
-    if return_indices_ranked_by is not None: check_choice("return_indices_ranked_by", return_indices_ranked_by, RANKINGS)
+    if return_indices_ranked_by is not None:
+        check_choice("return_indices_ranked_by", return_indices_ranked_by, RANKINGS)
     f, p, y = check_inputs(features, pred_probs, labels)
     if kind == "auto":
         agree = float((p.argmax(1) == y).float().mean())
         kind = "cos" if agree >= IN_SAMPLE_AGREEMENT else "cos_p"
         if kind == "cos":
-            warnings.warn(f"pred_probs agree with labels on {100 * agree:.1f}% of the samples: they look in-sample "
-                          "(a network that memorised the labels), so the compatibility term carries no information and "
-                          "the noisy set is estimated with kind='cos'. Out-of-sample pred_probs (cross-validation, as "
-                          "cleanlab asks) give the thesis's kernel; pass kind='cos_p' to force it.", stacklevel=2)
+            warnings.warn(
+                f"pred_probs agree with labels on {100 * agree:.1f}% of the samples: they look in-sample "
+                "(a network that memorised the labels), so the compatibility term carries no information and "
+                "the noisy set is estimated with kind='cos'. Out-of-sample pred_probs (cross-validation, as "
+                "cleanlab asks) give the thesis's kernel; pass kind='cos_p' to force it.",
+                stacklevel=2,
+            )
     s, noisy = label_noise_scores(f, p, y, t=t, kind=kind, **kw)
-    if return_indices_ranked_by is None: return noisy
+    if return_indices_ranked_by is None:
+        return noisy
     idx = np.flatnonzero(noisy)
     py = p[torch.arange(len(y)), y].numpy()
-    if return_indices_ranked_by == "relation": key = -s[idx]
-    elif return_indices_ranked_by == "self_confidence": key = py[idx]
+    if return_indices_ranked_by == "relation":
+        key = -s[idx]
+    elif return_indices_ranked_by == "self_confidence":
+        key = py[idx]
     else:
         other = p.clone()
         other[torch.arange(len(y)), y] = -1
@@ -292,8 +445,16 @@ def find_label_issues(labels, pred_probs, *, features, t: float = 4.0, kind: str
     return idx[np.argsort(key, kind="stable")]
 
 # %% ../nbs/50_relation.ipynb #bb7aa34d
-def find_outliers(train_features, train_pred_probs, features=None, pred_probs=None, *, t: float = 1.0,
-                  return_scores: bool = False, **kw):
+def find_outliers(
+    train_features,
+    train_pred_probs,
+    features=None,
+    pred_probs=None,
+    *,
+    t: float = 1.0,
+    return_scores: bool = False,
+    **kw,
+):
     """Indices of `features` ranked from most to least outlying against the training set (of the training set itself
     when `features` is None); optionally also the scores."""
     o = outlier_scores(train_features, train_pred_probs, features, pred_probs, t=t, **kw)
@@ -301,17 +462,21 @@ def find_outliers(train_features, train_pred_probs, features=None, pred_probs=No
     return (order, o) if return_scores else order
 
 # %% ../nbs/50_relation.ipynb #cab81b48
-def choose_t(labels, pred_probs, *, features, ts=(1, 2, 4, 6, 8), flip_fraction: float = 0.02, seed: int = 0,
-             **kw) -> tuple[float, dict]:
+def choose_t(
+    labels, pred_probs, *, features, ts=(1, 2, 4, 6, 8), flip_fraction: float = 0.02, seed: int = 0, **kw
+) -> tuple[float, dict]:
     """The kernel exponent with the best label-error AP on planted flips: `flip_fraction` of the labels changed to
     another class at random (`seed`), scored by `label_noise_scores` with each t of `ts`; returns (best t, {t: AP})."""
     from sklearn.metrics import average_precision_score
+
     f, p, y = check_inputs(features, pred_probs, labels)
-    if not 0 < flip_fraction < 0.5: raise ValueError(f"flip_fraction must lie in (0, 0.5), got {flip_fraction!r}")
-    if not ts or any(not np.isfinite(t) or t <= 0 for t in ts): raise ValueError(f"ts must be positive numbers, got {ts!r}")
+    if not 0 < flip_fraction < 0.5:
+        raise ValueError(f"flip_fraction must lie in (0, 0.5), got {flip_fraction!r}")
+    if not ts or any(not np.isfinite(t) or t <= 0 for t in ts):
+        raise ValueError(f"ts must be positive numbers, got {ts!r}")
     g = torch.Generator().manual_seed(seed)
     C = p.shape[1]
-    flipped = torch.randperm(len(y), generator=g)[:max(1, int(flip_fraction * len(y)))]
+    flipped = torch.randperm(len(y), generator=g)[: max(1, int(flip_fraction * len(y)))]
     noisy = y.clone()
     noisy[flipped] = (y[flipped] + torch.randint(1, C, (len(flipped),), generator=g)) % C
     truth = np.zeros(len(y), dtype=bool)
@@ -323,15 +488,19 @@ def choose_t(labels, pred_probs, *, features, ts=(1, 2, 4, 6, 8), flip_fraction:
 def noisy_labels(labels, ratio: float, *, pred_probs=None, kind: str = "top2", seed: int = 0) -> np.ndarray:
     "`labels` with `ratio` of them changed (see above): a new int64 array; the flipped samples are where it differs."
     check_choice("kind", kind, ("top2", "uniform"))
-    if isinstance(ratio, bool) or not 0 <= float(ratio) < 1: raise ValueError(f"ratio must lie in [0, 1), got {ratio!r}")
-    if kind == "top2" and pred_probs is None: raise ValueError("kind='top2' needs pred_probs (a reference network's)")
+    if isinstance(ratio, bool) or not 0 <= float(ratio) < 1:
+        raise ValueError(f"ratio must lie in [0, 1), got {ratio!r}")
+    if kind == "top2" and pred_probs is None:
+        raise ValueError("kind='top2' needs pred_probs (a reference network's)")
     y = np.asarray(labels).astype(np.int64)
-    if y.ndim != 1 or not len(y): raise ValueError(f"labels must be a non-empty (n,) array, got shape {y.shape}")
+    if y.ndim != 1 or not len(y):
+        raise ValueError(f"labels must be a non-empty (n,) array, got shape {y.shape}")
     n, k = len(y), int(round(float(ratio) * len(y)))
     out = y.copy()
     if kind == "uniform":
         C = int(y.max()) + 1 if pred_probs is None else np.asarray(pred_probs).shape[1]
-        if C < 2: raise ValueError("labels hold a single class: there is no other class to flip to")
+        if C < 2:
+            raise ValueError("labels hold a single class: there is no other class to flip to")
         rng = np.random.default_rng(seed + 1)
         idx = rng.choice(n, k, replace=False)
         out[idx] = (y[idx] + rng.integers(1, C, k)) % C
@@ -340,23 +509,32 @@ def noisy_labels(labels, ratio: float, *, pred_probs=None, kind: str = "top2", s
     p = p.numpy()
     correct = np.flatnonzero(p.argmax(1) == y)
     if k > len(correct):
-        raise ValueError(f"ratio={ratio} needs {k} correctly classified samples (argmax of pred_probs equal to the "
-                         f"label), there are {len(correct)}")
+        raise ValueError(
+            f"ratio={ratio} needs {k} correctly classified samples (argmax of pred_probs equal to the "
+            f"label), there are {len(correct)}"
+        )
     idx = np.random.default_rng(seed).permutation(correct)[:k]
     out[idx] = np.argsort(-p, 1)[idx, 1]
     return out
 
 # %% ../nbs/50_relation.ipynb #68cb2cf0
-def relation_map(features_list, pred_probs_list, labels, i: int, t: float = 4.0, kind: str = "cos_p") -> tuple[np.ndarray, np.ndarray]:
+def relation_map(
+    features_list, pred_probs_list, labels, i: int, t: float = 4.0, kind: str = "cos_p"
+) -> tuple[np.ndarray, np.ndarray]:
     "Mean and std over checkpoints of r(i, j) for all j (Fig. 5.1): one (features, pred_probs) pair per checkpoint."
-    if len(features_list) != len(pred_probs_list) or not features_list: raise ValueError("features_list and pred_probs_list must be non-empty and of equal length")
+    if len(features_list) != len(pred_probs_list) or not features_list:
+        raise ValueError("features_list and pred_probs_list must be non-empty and of equal length")
+    n = len(features_list[0])
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
+        raise ValueError(f"i must be a sample index in [0, {n}), got {i!r}")
     rows = []
     for fc, pc in zip(features_list, pred_probs_list):
         fc, pc, y = check_inputs(fc, pc, labels)
         fc = F.normalize(fc, dim=1)
-        k = kernel_block(fc[i:i + 1], pc[i:i + 1], fc, pc, t, kind)[0]
+        k = kernel_block(fc[i : i + 1], pc[i : i + 1], fc, pc, t, kind)[0]
         rows.append(((y == y[i]).float() * 2 - 1) * k)
-    r = torch.stack(rows); r[:, i] = 0
+    r = torch.stack(rows)
+    r[:, i] = 0
     return r.mean(0).numpy(), r.std(0, unbiased=False).numpy()
 
 # %% ../nbs/50_relation.ipynb #cf9941be
@@ -365,41 +543,58 @@ def label_noise_baselines(pred_probs, labels, features=None) -> dict:
     _, p, y = check_inputs(torch.zeros(len(pred_probs), 1) if features is None else features, pred_probs, labels)
     py = p[torch.arange(len(y)), y].clamp_min(1e-12)
     H = -(p * p.clamp_min(1e-12).log()).sum(1)
-    other = p.clone(); other[torch.arange(len(y)), y] = -1
-    lc = 1 - p.max(1).values   # 1 − max_c p_c, label-agnostic (1 − p_y would only repeat the loss's order)
-    out = dict(loss=-py.log(), margin=other.max(1).values - py, entropy=H, least_confidence=lc,
-               cwe=-py / H.clamp_min(1e-12))
+    other = p.clone()
+    other[torch.arange(len(y)), y] = -1
+    lc = 1 - p.max(1).values  # 1 − max_c p_c, label-agnostic (1 − p_y would only repeat the loss's order)
+    out = dict(
+        loss=-py.log(), margin=other.max(1).values - py, entropy=H, least_confidence=lc, cwe=-py / H.clamp_min(1e-12)
+    )
     if features is not None:
         f = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).float()
         out["tracin"] = f.pow(2).sum(1) * (F.one_hot(y, p.shape[1]).float() - p).pow(2).sum(1)
     return {k: v.numpy() for k, v in out.items()}
 
+
 def _kth_neighbour_distance(fx, ft, k: int, skip_self: bool = False, tile: int = 1024) -> torch.Tensor:
     "Distance of each row of `fx` to its k-th nearest row of `ft` (normalised features), in row tiles; `skip_self` when fx is ft."
     kk = k + 1 if skip_self else k
-    return torch.cat([torch.cdist(fx[a:a + tile], ft).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), tile)])
+    return torch.cat(
+        [torch.cdist(fx[a : a + tile], ft).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), tile)]
+    )
 
-def sampling_outlier_scores(train_features, features=None, sample_size: int = 20, rounds: int = 10, seed: int = 0) -> np.ndarray:
+
+def sampling_outlier_scores(
+    train_features, features=None, sample_size: int = 20, rounds: int = 10, seed: int = 0
+) -> np.ndarray:
     """Sampling-based outlier score (Sugiyama & Borgwardt 2013, the thesis's "iterative sampling"): the distance of each
     normalised feature to its nearest neighbour in a uniform random sample of `sample_size` training points, averaged
     over `rounds` independent samples. With `features=None` the training set scores itself (a sampled point skips itself)."""
-    if sample_size < 1 or rounds < 1: raise ValueError(f"sample_size={sample_size} and rounds={rounds} must be >= 1")
+    if sample_size < 1 or rounds < 1:
+        raise ValueError(f"sample_size={sample_size} and rounds={rounds} must be >= 1")
     ft, _, _ = check_inputs(train_features)
     fx = ft if features is None else check_inputs(features, min_n=1)[0]
     ft, fx = F.normalize(ft, dim=1), F.normalize(fx, dim=1)
-    g = torch.Generator().manual_seed(seed); out = torch.zeros(len(fx))
+    g = torch.Generator().manual_seed(seed)
+    out = torch.zeros(len(fx))
     for _ in range(rounds):
         idx = torch.randperm(len(ft), generator=g)[:sample_size]
         d = torch.cdist(fx, ft[idx])
-        if features is None: d[idx, torch.arange(len(idx))] = float("inf")
+        if features is None:
+            d[idx, torch.arange(len(idx))] = float("inf")
         out += d.min(1).values
     return (out / rounds).numpy()
 
-def ood_baselines(train_features, train_labels, features, logits, k: int = 50, lof_neighbors: int = 20, sample_size: int = 20) -> dict:
+
+def ood_baselines(
+    train_features, train_labels, features, logits, k: int = 50, lof_neighbors: int = 20, sample_size: int = 20
+) -> dict:
     "Baseline OOD scores (higher = more outlying): msp, maxlogit, energy, knn, mahalanobis, lof, iterative_sampling."
     from sklearn.neighbors import LocalOutlierFactor
-    ft = torch.as_tensor(np.asarray(train_features)).float(); fx = torch.as_tensor(np.asarray(features)).float()
-    z = torch.as_tensor(np.asarray(logits)).float(); yt = torch.as_tensor(np.asarray(train_labels)).long()
+
+    ft = torch.as_tensor(np.asarray(train_features)).float()
+    fx = torch.as_tensor(np.asarray(features)).float()
+    z = torch.as_tensor(np.asarray(logits)).float()
+    yt = torch.as_tensor(np.asarray(train_labels)).long()
     out = dict(msp=-z.softmax(1).max(1).values, maxlogit=-z.max(1).values, energy=-torch.logsumexp(z, 1))
     ftn, fxn = F.normalize(ft, dim=1), F.normalize(fx, dim=1)
     out["knn"] = _kth_neighbour_distance(fxn, ftn, min(k, len(ft)))
@@ -414,14 +609,17 @@ def ood_baselines(train_features, train_labels, features, logits, k: int = 50, l
     out["iterative_sampling"] = torch.from_numpy(sampling_outlier_scores(ft, fx, sample_size))
     return {k_: v.numpy() for k_, v in out.items()}
 
+
 def dataset_outlier_baselines(features, logits, k: int = 50, lof_neighbors: int = 20, sample_size: int = 20) -> dict:
     """Baseline scores for outliers inside a training set (Table 5.6; higher = more outlying), each sample scored
     against the others: msp, maxlogit, energy (its own in-sample logits), knn (k-th neighbour, self excluded), lof,
     iterative_sampling. Mahalanobis, ReAct and KL matching need a clean training set and are left out, as in the thesis."""
     from sklearn.neighbors import LocalOutlierFactor
+
     f, _, _ = check_inputs(features, min_n=3)
     z = torch.as_tensor(np.asarray(logits)).float()
-    if z.shape[0] != len(f): raise ValueError(f"logits must have {len(f)} rows, got {z.shape[0]}")
+    if z.shape[0] != len(f):
+        raise ValueError(f"logits must have {len(f)} rows, got {z.shape[0]}")
     out = dict(msp=-z.softmax(1).max(1).values, maxlogit=-z.max(1).values, energy=-torch.logsumexp(z, 1))
     fn = F.normalize(f, dim=1)
     out["knn"] = _kth_neighbour_distance(fn, fn, min(k, len(f) - 1), skip_self=True)
@@ -430,85 +628,146 @@ def dataset_outlier_baselines(features, logits, k: int = 50, lof_neighbors: int 
     out["iterative_sampling"] = torch.from_numpy(sampling_outlier_scores(f, None, sample_size))
     return {k_: v.numpy() for k_, v in out.items()}
 
+
 def react_energy(train_features, features, weight, bias=None, percentile: float = 90.0) -> np.ndarray:
     """ReAct (Sun et al. 2021): clip features at the `percentile`-th percentile of the training activations, then the
     energy score −logsumexp(W f + b) through the classifier head (higher = more outlying)."""
-    ft = torch.as_tensor(np.asarray(train_features)).float(); fx = torch.as_tensor(np.asarray(features)).float()
-    c = torch.quantile(ft.flatten()[torch.randperm(ft.numel(), generator=torch.Generator().manual_seed(0))[:1_000_000]], percentile / 100)
+    ft = torch.as_tensor(np.asarray(train_features)).float()
+    fx = torch.as_tensor(np.asarray(features)).float()
+    c = torch.quantile(
+        ft.flatten()[torch.randperm(ft.numel(), generator=torch.Generator().manual_seed(0))[:1_000_000]],
+        percentile / 100,
+    )
     z = fx.clamp(max=float(c)) @ torch.as_tensor(np.asarray(weight)).float().T
-    if bias is not None: z = z + torch.as_tensor(np.asarray(bias)).float()
+    if bias is not None:
+        z = z + torch.as_tensor(np.asarray(bias)).float()
     return (-torch.logsumexp(z, 1)).numpy()
+
 
 def kl_matching(train_pred_probs, pred_probs) -> np.ndarray:
     "KL matching (Hendrycks et al. 2022): KL(p ‖ q_ĉ) to the mean training prediction q_ĉ of the predicted class ĉ (higher = more outlying)."
     pt = torch.as_tensor(np.asarray(train_pred_probs)).float()
     px = torch.as_tensor(np.asarray(pred_probs)).float()
-    C = pt.shape[1]; pred_t = pt.argmax(1)
+    C = pt.shape[1]
+    pred_t = pt.argmax(1)
     q = torch.stack([pt[pred_t == c].mean(0) if (pred_t == c).any() else torch.full((C,), 1 / C) for c in range(C)])
     qc = q[px.argmax(1)].clamp_min(1e-12)
     return (px * (px.clamp_min(1e-12).log() - qc.log())).sum(1).numpy()
 
+
 def detection_metrics(is_positive, scores) -> dict:
     "AP, AUROC and TNR at 95% TPR of `scores` (higher = positive) for binary ground truth `is_positive` (scikit-learn)."
     from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
-    yb = np.asarray(is_positive).astype(bool); sc = np.asarray(scores, dtype=float)
-    if yb.all() or not yb.any(): raise ValueError("is_positive must contain both positives and negatives")
+
+    yb = np.asarray(is_positive).astype(bool)
+    sc = np.asarray(scores, dtype=float)
+    if yb.all() or not yb.any():
+        raise ValueError("is_positive must contain both positives and negatives")
+    if sc.shape != yb.shape:
+        raise ValueError(f"scores must match is_positive's shape {yb.shape}, got {sc.shape}")
+    if not np.isfinite(sc).all():
+        raise ValueError("scores hold NaN or infinite values")
     fpr, tpr, _ = roc_curve(yb, sc)
-    return dict(ap=float(average_precision_score(yb, sc)), auroc=float(roc_auc_score(yb, sc)), tnr95=float(1 - fpr[np.searchsorted(tpr, 0.95)]))
+    return dict(
+        ap=float(average_precision_score(yb, sc)),
+        auroc=float(roc_auc_score(yb, sc)),
+        tnr95=float(1 - fpr[np.searchsorted(tpr, 0.95)]),
+    )
 
 # %% ../nbs/50_relation.ipynb #833d2a49
 @torch.no_grad()
-def embed(model, ds, batch_size: int = 500, device=None, precision: str = "auto") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def embed(
+    model, ds, batch_size: int = 500, device=None, precision: str = "auto"
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Penultimate features (n, d), logits (n, C) and labels (n,) of `model` on dataset `ds` (eval mode, no augmentation),
     returned in fp32; the forward pass runs in `precision` (`dataopt.train.autocast_context`)."""
     if not (hasattr(model, "features") and hasattr(model, "head")):
         raise ValueError("model must have a `features` method and a linear `head` (every dataopt.models network does)")
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    was = model.training; model.eval()
+    dev = get_device(device) if device is not None else next(model.parameters()).device
+    was = model.training
+    model.eval()
     env = current()
-    if env.distributed:   # each rank embeds its contiguous run of whole batches; the gather restores dataset order
-        r = shard_range(len(ds), batch_size, env); ds = ds.subset(np.arange(r.start, r.stop), getattr(ds, "name", ""))
+    if env.distributed:  # each rank embeds its contiguous run of whole batches; the gather restores dataset order
+        r = shard_range(len(ds), batch_size, env)
+        ds = ds.subset(np.arange(r.start, r.stop), getattr(ds, "name", ""))
     fs, zs, ys = [], [], []
-    for x, y in (BatchLoader(ds, batch_size, train=False, device=dev) if len(ds) else []):
-        with autocast_context(dev, precision):      # bf16 where the CPU/GPU computes it natively ('auto'), else fp32
-            h = model.features(x); z = model.head(h)
-        fs.append(h.float().cpu()); zs.append(z.float().cpu()); ys.append(y.cpu())
+    for x, y in BatchLoader(ds, batch_size, train=False, device=dev) if len(ds) else []:
+        with autocast_context(dev, precision):  # bf16 where the CPU/GPU computes it natively ('auto'), else fp32
+            h = model.features(x)
+            z = model.head(h)
+        fs.append(h.float().cpu())
+        zs.append(z.float().cpu())
+        ys.append(y.cpu())
     model.train(was)
     f, z, y = (torch.cat(v) if v else torch.empty(0) for v in (fs, zs, ys))
     return (all_gather_rows(f), all_gather_rows(z), all_gather_rows(y)) if env.distributed else (f, z, y)
 
 # %% ../nbs/50_relation.ipynb #20e0c331
-def bench_relation(sizes=(10_000, 20_000, 50_000), partitioned_sizes=(100_000, 200_000), d: int = 512, classes: int = 10,
-                   queries: int = 1000, tile: int = 2048, device: str = "auto", backend: str = "auto") -> dict:
+def bench_relation(
+    sizes=(10_000, 20_000, 50_000),
+    partitioned_sizes=(100_000, 200_000),
+    d: int = 512,
+    classes: int = 10,
+    queries: int = 1000,
+    tile: int = 2048,
+    device: str = "auto",
+    backend: str = "auto",
+) -> dict:
     "Algorithm 4 time and peak memory by n vs feature computation and cleanlab, and per-sample outlier-score time (synthetic features)."
     import resource, time
-    dev = get_device(device); out = {}
-    net = create_model("preactresnet18", classes).to(dev).eval(); xb = torch.randn(100, 3, 32, 32, device=dev)
+
+    dev = get_device(device)
+    out = {}
+    net = create_model("preactresnet18", classes).to(dev).eval()
+    xb = torch.randn(100, 3, 32, 32, device=dev)
     with torch.no_grad():
-        net.features(xb); t0 = time.perf_counter(); net.features(xb); img_s = 100 / (time.perf_counter() - t0)
+        net.features(xb)
+        t0 = time.perf_counter()
+        net.features(xb)
+        img_s = 100 / (time.perf_counter() - t0)
     try:
         from cleanlab.filter import find_label_issues as cl_find
         from cleanlab.rank import get_label_quality_scores as cl_quality
-    except ImportError: cl_find = None
-    print(f"Neural Relation Graph benchmark: d = {d}, {classes} classes, {dev}; PreActResNet18 features {img_s:.0f} img/s")
+    except ImportError:
+        cl_find = None
+    print(
+        f"Neural Relation Graph benchmark: d = {d}, {classes} classes, {dev}; PreActResNet18 features {img_s:.0f} img/s"
+    )
     for n in tuple(sizes) + tuple(partitioned_sizes):
         exact = n in sizes
         g = torch.Generator().manual_seed(n)
-        f = torch.randn(n, d, generator=g); y = torch.randint(0, classes, (n,), generator=g)
+        f = torch.randn(n, d, generator=g)
+        y = torch.randint(0, classes, (n,), generator=g)
         p = (torch.randn(n, classes, generator=g) * 2).softmax(1)
         t0 = time.perf_counter()
-        if exact: label_noise_scores(f, p, y, tile=tile, device=dev, backend=backend)
-        else: label_noise_scores_partitioned(f, p, y, k=10_000, tile=tile, device=dev, backend=backend)
+        if exact:
+            label_noise_scores(f, p, y, tile=tile, device=dev, backend=backend)
+        else:
+            label_noise_scores_partitioned(f, p, y, k=10_000, tile=tile, device=dev, backend=backend)
         t_ln = time.perf_counter() - t0
         t_cl = float("nan")
         if cl_find is not None:
             yn, pn = y.numpy(), p.numpy()
-            t0 = time.perf_counter(); cl_find(yn, pn); cl_quality(yn, pn); t_cl = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            cl_find(yn, pn)
+            cl_quality(yn, pn)
+            t_cl = time.perf_counter() - t0
         fq, pq = f[:queries] + 0.1, p[:queries]
-        t0 = time.perf_counter(); outlier_scores(f, p, fq, pq, tile=tile, device=dev, backend=backend); t_o = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20        # KiB -> GiB (Linux)
-        out[n] = dict(method="exact" if exact else "partitioned k=10k", label_noise_s=t_ln, features_s=n / img_s, cleanlab_s=t_cl,
-                      ood_ms_per_sample=1e3 * t_o / queries, peak_rss_gib=rss, dense_matrix_gib=n * n * 4 / 2**30)
-        print(f"  n = {n:>7,} ({out[n]['method']}): Algorithm 4 {t_ln:7.1f} s (features {n / img_s:7.1f} s, cleanlab {t_cl:6.2f} s); "
-              f"outlier score {1e3 * t_o / queries:6.2f} ms/sample; peak RSS {rss:5.2f} GiB (dense n x n float32: {n * n * 4 / 2**30:6.2f} GiB)")
+        t0 = time.perf_counter()
+        outlier_scores(f, p, fq, pq, tile=tile, device=dev, backend=backend)
+        t_o = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB (Linux)
+        out[n] = dict(
+            method="exact" if exact else "partitioned k=10k",
+            label_noise_s=t_ln,
+            features_s=n / img_s,
+            cleanlab_s=t_cl,
+            ood_ms_per_sample=1e3 * t_o / queries,
+            peak_rss_gib=rss,
+            dense_matrix_gib=n * n * 4 / 2**30,
+        )
+        print(
+            f"  n = {n:>7,} ({out[n]['method']}): Algorithm 4 {t_ln:7.1f} s (features {n / img_s:7.1f} s, cleanlab {t_cl:6.2f} s); "
+            f"outlier score {1e3 * t_o / queries:6.2f} ms/sample; peak RSS {rss:5.2f} GiB (dense n x n float32: {n * n * 4 / 2**30:6.2f} GiB)"
+        )
     return out

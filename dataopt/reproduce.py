@@ -7,8 +7,20 @@ from __future__ import annotations
 import ast, csv, datetime, io, json, os, re, sys, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from .core import (SCALES, DataoptError, check_choice, config_key, atomic_path, atomic_write_text,
-                          markdown_table, thesis_tables, thesis_figures, reported, sweep_stale_temps, get_device)
+from dataopt.core import (
+    SCALES,
+    DataoptError,
+    check_choice,
+    config_key,
+    atomic_path,
+    atomic_write_text,
+    markdown_table,
+    thesis_tables,
+    thesis_figures,
+    reported,
+    sweep_stale_temps,
+    get_device,
+)
 from .findings import FINDINGS, findings_rows, write_findings_csv, verdict_counts
 from .distributed import env_world, launch_command
 import dataopt
@@ -23,99 +35,209 @@ __all__ = ['CHAPTERS', 'CHAPTER_ISSUE', 'RERUN_ISSUE', 'EXPERIMENTS', 'PAPER_ONL
 @dataclass(frozen=True)
 class Experiment:
     "An experiment notebook: what it regenerates and what it needs."
-    name: str                       # unique; names its outputs
-    chapter: str                    # 'core' or 'ch3'..'ch8'; outputs go to <out>/<chapter>/
-    notebook: str                   # path relative to nbs/
-    produces: tuple = ()            # thesis artefacts, e.g. ('table 3.2', 'figure 3.2')
-    needs: tuple = ()               # data or models checked before running: 'cifar10', 'cifar100', 'smollm2', 'gemma3'
+
+    name: str  # unique; names its outputs
+    chapter: str  # 'core' or 'ch3'..'ch8'; outputs go to <out>/<chapter>/
+    notebook: str  # path relative to nbs/
+    produces: tuple = ()  # thesis artefacts, e.g. ('table 3.2', 'figure 3.2')
+    needs: tuple = ()  # data or models checked before running: 'cifar10', 'cifar100', 'smollm2', 'gemma3'
     minutes: tuple = (1, 30, None)  # rough wall-clock minutes at smoke / small / paper (None: GPU days)
     description: str = ""
 
-CHAPTERS = {"core": "Foundation", "ch3": "Chapter 3 — Puzzle Mix", "ch4": "Chapter 4 — Co-Mixup",
-            "ch5": "Chapter 5 — Neural Relation Graph", "ch6": "Chapter 6 — Efficient Dataset Condensation (IDC)",
-            "ch7": "Chapter 7 — Compressed Context Memory (CCM)", "ch8": "Chapter 8 — KVzip"}
+
+CHAPTERS = {
+    "core": "Foundation",
+    "ch3": "Chapter 3 — Puzzle Mix",
+    "ch4": "Chapter 4 — Co-Mixup",
+    "ch5": "Chapter 5 — Neural Relation Graph",
+    "ch6": "Chapter 6 — Efficient Dataset Condensation (IDC)",
+    "ch7": "Chapter 7 — Compressed Context Memory (CCM)",
+    "ch8": "Chapter 8 — KVzip",
+}
 CHAPTER_ISSUE = {"ch3": 4, "ch4": 5, "ch5": 6, "ch6": 7, "ch7": 8, "ch8": 9}
-RERUN_ISSUE = {"ch3": 21, "ch4": 21, "ch5": 22, "ch6": 22, "ch7": 24, "ch8": 24}   # the issues that re-run each chapter with power
+RERUN_ISSUE = {
+    "ch3": 21,
+    "ch4": 21,
+    "ch5": 22,
+    "ch6": 22,
+    "ch7": 24,
+    "ch8": 24,
+}  # the issues that re-run each chapter with power
 
 EXPERIMENTS: list[Experiment] = [
-    Experiment("vanilla", "core", "experiments/00_vanilla_classifier.ipynb", produces=(), needs=("cifar10",),
-               minutes=(1, 25, None), description="Vanilla PreActResNet18 on CIFAR-10: the classifier chapters 3–5 reuse"),
-    Experiment("puzzlemix_figures", "ch3", "experiments/30_puzzlemix_figures.ipynb",
-               produces=("figure 3.1", "figure 3.2", "figure 3.3", "figure 3.5"), needs=("cifar10",), minutes=(1, 3, None),
-               description="Puzzle Mix on real images with the vanilla classifier: Fig. 3.1, 3.2 (a)-(e), 3.3, 3.5"),
-    Experiment("puzzlemix_tables", "ch3", "experiments/31_puzzlemix_tables.ipynb",
-               produces=tuple(f"table 3.{i}" for i in range(2, 10)), needs=("cifar10",), minutes=(2, 28, None),
-               description="Vanilla, Input, Manifold, CutMix, AugMix and Puzzle Mix (+half, adv, binary, mask only, fgsm, nu0=nu1, aug) "
-                           "under one protocol, with FGSM, PGD and CIFAR-C style corruption error: Tables 3.2-3.9"),
-    Experiment("comixup_figures", "ch4", "experiments/40_comixup_figures.ipynb",
-               produces=("figure 4.1", "figure 4.2", "figure 4.3"), needs=("cifar10",), minutes=(1, 2, None),
-               description="Co-Mixup on real CIFAR batches with the vanilla classifier's saliency: Fig. 4.1, the tau sweep of Fig. 4.2, Fig. 4.3"),
-    Experiment("comixup_tables", "ch4", "experiments/41_comixup_tables.ipynb",
-               produces=("table 4.1", "table 4.2", "table 4.3", "table 4.4", "figure 4.4"), needs=("cifar10",), minutes=(1, 25, None),
-               description="Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines; ECE, "
-                           "CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4"),
-    Experiment("relation_graph", "ch5", "experiments/50_relation_graph.ipynb",
-               produces=tuple(f"table 5.{i}" for i in range(1, 8)) + ("figure 5.1",) + tuple(f"figure 5.{i}" for i in range(5, 12)),
-               needs=("cifar10", "cifar100"), minutes=(1, 15, None),
-               description="Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs "
-                           "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11"),
-    Experiment("condensation", "ch6", "experiments/60_condensation.ipynb",
-               produces=("table 6.1", "table 6.2", "table 6.5", "table 6.6", "table 6.7", "figure 6.2", "figure 6.3", "figure 6.4",
-                         "figure 6.5", "figure 6.6", "figure 6.7"), needs=("cifar10",), minutes=(1, 30, None),
-               description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
-                           "analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.7"),
-    Experiment("ccm", "ch7", "experiments/70_ccm.ipynb",
-               produces=("figure 7.6", "figure 7.7", "figure 7.8", "figure 7.9", "table 7.1", "table 7.3", "table 7.4", "table 7.5", "table 7.6",
-                         "table 7.7", "table 7.8", "table 7.9", "table 7.10"), needs=("smollm2",), minutes=(2, 40, None),
-               description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context, Gisting (online and fixed), "
-                           "Compressive and MemoryBank on generated online ICL, personalisation and dialogue; streaming against StreamingLLM "
-                           "on CPython docs; KV memory, latency and throughput: Figs 7.6-7.9, Tables 7.1, 7.3-7.10 (7.8 reported only)"),
-    Experiment("kvzip", "ch8", "experiments/80_kvzip.ipynb",
-               produces=("figure 8.2", "figure 8.5", "figure 8.6", "figure 8.8", "figure 8.9", "figure 8.10", "figure 8.11", "figure 8.12", "table 8.1"),
-               needs=("smollm2", "gemma3"), minutes=(2, 30, None),
-               description="KVzip against H2O, SnapKV, PyramidKV and StreamingLLM on generated multi-query tasks with SmolLM2-135M and "
-                           "Gemma-3-270M: accuracy over KV ratios, query-aware reuse, attention histograms, head-level eviction, scoring "
-                           "inputs, scoring overhead and decode latency: Figs 8.2, 8.5, 8.6, 8.8-8.12, Table 8.1"),
+    Experiment(
+        "vanilla",
+        "core",
+        "experiments/00_vanilla_classifier.ipynb",
+        produces=(),
+        needs=("cifar10",),
+        minutes=(1, 25, None),
+        description="Vanilla PreActResNet18 on CIFAR-10: the classifier chapters 3–5 reuse",
+    ),
+    Experiment(
+        "puzzlemix_figures",
+        "ch3",
+        "experiments/30_puzzlemix_figures.ipynb",
+        produces=("figure 3.1", "figure 3.2", "figure 3.3", "figure 3.5"),
+        needs=("cifar10",),
+        minutes=(1, 3, None),
+        description="Puzzle Mix on real images with the vanilla classifier: Fig. 3.1, 3.2 (a)-(e), 3.3, 3.5",
+    ),
+    Experiment(
+        "puzzlemix_tables",
+        "ch3",
+        "experiments/31_puzzlemix_tables.ipynb",
+        produces=tuple(f"table 3.{i}" for i in range(2, 10)),
+        needs=("cifar10",),
+        minutes=(2, 28, None),
+        description="Vanilla, Input, Manifold, CutMix, AugMix and Puzzle Mix (+half, adv, binary, mask only, fgsm, nu0=nu1, aug) "
+        "under one protocol, with FGSM, PGD and CIFAR-C style corruption error: Tables 3.2-3.9",
+    ),
+    Experiment(
+        "comixup_figures",
+        "ch4",
+        "experiments/40_comixup_figures.ipynb",
+        produces=("figure 4.1", "figure 4.2", "figure 4.3"),
+        needs=("cifar10",),
+        minutes=(1, 2, None),
+        description="Co-Mixup on real CIFAR batches with the vanilla classifier's saliency: Fig. 4.1, the tau sweep of Fig. 4.2, Fig. 4.3",
+    ),
+    Experiment(
+        "comixup_tables",
+        "ch4",
+        "experiments/41_comixup_tables.ipynb",
+        produces=("table 4.1", "table 4.2", "table 4.3", "table 4.4", "figure 4.4"),
+        needs=("cifar10",),
+        minutes=(1, 25, None),
+        description="Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines; ECE, "
+        "CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4",
+    ),
+    Experiment(
+        "relation_graph",
+        "ch5",
+        "experiments/50_relation_graph.ipynb",
+        produces=tuple(f"table 5.{i}" for i in range(1, 8))
+        + ("figure 5.1",)
+        + tuple(f"figure 5.{i}" for i in range(5, 12)),
+        needs=("cifar10", "cifar100"),
+        minutes=(1, 15, None),
+        description="Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs "
+        "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11",
+    ),
+    Experiment(
+        "condensation",
+        "ch6",
+        "experiments/60_condensation.ipynb",
+        produces=(
+            "table 6.1",
+            "table 6.2",
+            "table 6.5",
+            "table 6.6",
+            "table 6.7",
+            "figure 6.2",
+            "figure 6.3",
+            "figure 6.4",
+            "figure 6.5",
+            "figure 6.6",
+            "figure 6.7",
+        ),
+        needs=("cifar10",),
+        minutes=(1, 30, None),
+        description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
+        "analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.7",
+    ),
+    Experiment(
+        "ccm",
+        "ch7",
+        "experiments/70_ccm.ipynb",
+        produces=(
+            "figure 7.6",
+            "figure 7.7",
+            "figure 7.8",
+            "figure 7.9",
+            "table 7.1",
+            "table 7.3",
+            "table 7.4",
+            "table 7.5",
+            "table 7.6",
+            "table 7.7",
+            "table 7.8",
+            "table 7.9",
+            "table 7.10",
+        ),
+        needs=("smollm2",),
+        minutes=(2, 40, None),
+        description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context, Gisting (online and fixed), "
+        "Compressive and MemoryBank on generated online ICL, personalisation and dialogue; streaming against StreamingLLM "
+        "on CPython docs; KV memory, latency and throughput: Figs 7.6-7.9, Tables 7.1, 7.3-7.10 (7.8 reported only)",
+    ),
+    Experiment(
+        "kvzip",
+        "ch8",
+        "experiments/80_kvzip.ipynb",
+        produces=(
+            "figure 8.2",
+            "figure 8.5",
+            "figure 8.6",
+            "figure 8.8",
+            "figure 8.9",
+            "figure 8.10",
+            "figure 8.11",
+            "figure 8.12",
+            "table 8.1",
+        ),
+        needs=("smollm2", "gemma3"),
+        minutes=(2, 30, None),
+        description="KVzip against H2O, SnapKV, PyramidKV and StreamingLLM on generated multi-query tasks with SmolLM2-135M and "
+        "Gemma-3-270M: accuracy over KV ratios, query-aware reuse, attention histograms, head-level eviction, scoring "
+        "inputs, scoring overhead and decode latency: Figs 8.2, 8.5, 8.6, 8.8-8.12, Table 8.1",
+    ),
 ]
 
-PAPER_ONLY: dict[str, str] = {     # artefact id -> why only paper scale can make it
+PAPER_ONLY: dict[str, str] = {  # artefact id -> why only paper scale can make it
     "table 6.3": "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3, padded): no ImageNet offline; "
-                 "dataopt.condense.PAPER_CONFIGS['imagenet10'/'imagenet100'], dry-run on random data of that shape",
+    "dataopt.condense.PAPER_CONFIGS['imagenet10'/'imagenet100'], dry-run on random data of that shape",
     "table 6.4": "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented and tested, "
-                 "PAPER_CONFIGS['speech'] dry-run on random 1x64x64 spectrograms",
+    "PAPER_CONFIGS['speech'] dry-run on random 1x64x64 spectrograms",
 }
-ILLUSTRATIONS = {"figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
-                 "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
-                 "figure 5.2": "a conceptual drawing (unary scores vs the relation graph); no data",
-                 "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
-                               "each detected error beside the samples it conflicts with, relation values in parentheses)",
-                 "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data",
-                 "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)",
-                 "table 7.2": "illustrative instances of the online scenarios (text only); our generated counterparts are dataopt.ccm.icl_sample, "
-                              "personal_sample and dialogue_sample, and an executed example is Table 7.10 (table_7_10.md)",
-                 "figure 7.1": "a concept drawing (full accumulated context vs compressed memory); no data",
-                 "figure 7.2": "a drawing of the compression step (Eqs. 7.1-7.2); implemented as CCMSession.add",
-                 "figure 7.3": "a drawing of the parallelised training pass and its attention mask; implemented as dataopt.ccm.build_layout "
-                               "(tested equal to the recurrent computation)",
-                 "figure 7.4": "a drawing of the conditional LoRA forward pass; implemented as dataopt.ccm.CondLoRALinear (tested exact on ordinary tokens)",
-                 "figure 7.5": "a drawing of the compression / inference processes and their KV lengths; measured counterpart: table_7_3.md",
-                 "figure 8.1": "a drawing of the three multi-query eviction strategies; measured counterpart: Fig. 8.2 (fig_8_2.png)",
-                 "figure 8.3": "a drawing of the LLM as context encoder-decoder; implemented as KVzipPress's reconstruction pass",
-                 "figure 8.4": "a method-overview drawing; implemented as dataopt.kvzip (pair-level and head-level presses)",
-                 "figure 8.7": "a drawing of chunked scoring; implemented as KVzipPress (chunk, tail) and tested against the unchunked scores"}
+ILLUSTRATIONS = {
+    "figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
+    "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
+    "figure 5.2": "a conceptual drawing (unary scores vs the relation graph); no data",
+    "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
+    "each detected error beside the samples it conflicts with, relation values in parentheses)",
+    "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data",
+    "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)",
+    "table 7.2": "illustrative instances of the online scenarios (text only); our generated counterparts are dataopt.ccm.icl_sample, "
+    "personal_sample and dialogue_sample, and an executed example is Table 7.10 (table_7_10.md)",
+    "figure 7.1": "a concept drawing (full accumulated context vs compressed memory); no data",
+    "figure 7.2": "a drawing of the compression step (Eqs. 7.1-7.2); implemented as CCMSession.add",
+    "figure 7.3": "a drawing of the parallelised training pass and its attention mask; implemented as dataopt.ccm.build_layout "
+    "(tested equal to the recurrent computation)",
+    "figure 7.4": "a drawing of the conditional LoRA forward pass; implemented as dataopt.ccm.CondLoRALinear (tested exact on ordinary tokens)",
+    "figure 7.5": "a drawing of the compression / inference processes and their KV lengths; measured counterpart: table_7_3.md",
+    "figure 8.1": "a drawing of the three multi-query eviction strategies; measured counterpart: Fig. 8.2 (fig_8_2.png)",
+    "figure 8.3": "a drawing of the LLM as context encoder-decoder; implemented as KVzipPress's reconstruction pass",
+    "figure 8.4": "a method-overview drawing; implemented as dataopt.kvzip (pair-level and head-level presses)",
+    "figure 8.7": "a drawing of chunked scoring; implemented as KVzipPress (chunk, tail) and tested against the unchunked scores",
+}
+
 
 def chapter_key(name: str) -> str:
     "Normalise a chapter name: '3', 'ch3', 'chapter3' -> 'ch3'; 'core' stays."
     n = str(name).strip().lower()
     m = re.fullmatch(r"(?:ch|chapter)?\s*([3-8])", n)
     key = f"ch{m.group(1)}" if m else n
-    if key not in CHAPTERS: raise DataoptError(f"unknown chapter {name!r}: choose from {', '.join(CHAPTERS)} (or 3-8)")
+    if key not in CHAPTERS:
+        raise DataoptError(f"unknown chapter {name!r}: choose from {', '.join(CHAPTERS)} (or 3-8)")
     return key
+
 
 def select(chapters=None, experiments=None) -> list[Experiment]:
     "The registered experiments of the given `chapters` (all when None), in registry order."
     exps = list(EXPERIMENTS if experiments is None else experiments)
-    if not chapters: return exps
+    if not chapters:
+        return exps
     keys = {chapter_key(c) for c in chapters}
     return [e for e in exps if e.chapter in keys]
 
@@ -124,147 +246,233 @@ def find_nbs(nbs_dir=None) -> Path:
     "The notebooks folder: `nbs_dir`, `$DATAOPT_NBS`, the `nbs/` of a checkout above the cwd, or beside the package."
     cands = [nbs_dir, os.environ.get("DATAOPT_NBS")]
     for d in [Path.cwd(), *Path.cwd().parents]:
-        if (d / "settings.ini").exists(): cands.append(d / "nbs"); break
+        if (d / "settings.ini").exists():
+            cands.append(d / "nbs")
+            break
     cands.append(Path(dataopt.__file__).resolve().parent.parent / "nbs")
     for c in cands:
-        if c and (Path(c) / "experiments").is_dir(): return Path(c)
-    raise DataoptError("experiment notebooks not found: run from a dataopt checkout, or set DATAOPT_NBS to its nbs/ folder")
+        if c and (Path(c) / "experiments").is_dir():
+            return Path(c)
+    raise DataoptError(
+        "experiment notebooks not found: run from a dataopt checkout, or set DATAOPT_NBS to its nbs/ folder"
+    )
+
 
 def check_needs(needs) -> None:
     "Raise a one-line `DataoptError` naming the missing file when a needed dataset or model is absent."
     from dataopt.data import load_cifar10, load_cifar100
+
     for n in needs:
-        if n == "cifar10": load_cifar10("test")
-        elif n == "cifar100": load_cifar100("test")
+        if n == "cifar10":
+            load_cifar10("test")
+        elif n == "cifar100":
+            load_cifar100("test")
         elif n == "smollm2":
-            from dataopt.llm import gguf_path; gguf_path()
+            from dataopt.llm import gguf_path
+
+            gguf_path()
         elif n == "gemma3":
-            from dataopt.llm import gguf_path, GEMMA3_270M; gguf_path(GEMMA3_270M)
-        else: raise ValueError(f"needs={n!r} is not a known requirement")
+            from dataopt.llm import gguf_path, GEMMA3_270M
+
+            gguf_path(GEMMA3_270M)
+        else:
+            raise ValueError(f"needs={n!r} is not a known requirement")
 
 # %% ../nbs/05_reproduce.ipynb #b4691a91
 def _imported_dataopt_modules(source: str) -> set[str]:
     mods = set()
     for line in source.splitlines():
         line = line.strip()
-        m = re.match(r"from\s+dataopt(?:\.(\w+))?\s+import\s+(.+)", line) or re.match(r"import\s+dataopt(?:\.(\w+))?", line)
-        if not m: continue
-        if m.group(1): mods.add(m.group(1))
-        elif m.lastindex and m.lastindex >= 2: mods.update(x.strip().split(" ")[0] for x in m.group(2).split(","))
+        m = re.match(r"from\s+dataopt(?:\.(\w+))?\s+import\s+(.+)", line) or re.match(
+            r"import\s+dataopt(?:\.(\w+))?", line
+        )
+        if not m:
+            continue
+        if m.group(1):
+            mods.add(m.group(1))
+        elif m.lastindex and m.lastindex >= 2:
+            mods.update(x.strip().split(" ")[0] for x in m.group(2).split(","))
     return mods
 
+
 def _module_closure(mods: set[str]) -> list[Path]:
-    pkg = Path(dataopt.__file__).parent; seen, todo = set(), list(mods)
+    pkg = Path(dataopt.__file__).parent
+    seen, todo = set(), list(mods)
     while todo:
         m = todo.pop()
         p = pkg / f"{m}.py"
-        if m in seen or not p.exists(): continue
-        seen.add(m); src = p.read_text()
+        if m in seen or not p.exists():
+            continue
+        seen.add(m)
+        src = p.read_text()
         todo += re.findall(r"from\s+\.(\w+)\s+import", src) + re.findall(r"from\s+dataopt\.(\w+)\s+import", src)
     return [pkg / f"{m}.py" for m in sorted(seen)]
+
 
 def notebook_code(path) -> str:
     "The notebook's code cells, joined (what determines its results)."
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     return "\n\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
+
 def stamp_key(nb_path, params: dict) -> str:
     "Digest of the notebook's code, the dataopt sources it depends on, `params` and the package version."
     code = notebook_code(nb_path)
     # nbdev's "# %% ../nbs/x.ipynb #cell" markers move when a test cell is added: they are not code
-    deps = {p.name: re.sub(r"(?m)^# %% .*$", "", p.read_text()) for p in _module_closure(_imported_dataopt_modules(code))}
+    deps = {
+        p.name: re.sub(r"(?m)^# %% .*$", "", p.read_text()) for p in _module_closure(_imported_dataopt_modules(code))
+    }
     return config_key(code, deps, params, dataopt.__version__, n=24)
 
 # %% ../nbs/05_reproduce.ipynb #50325679
 @dataclass
 class RunResult:
     experiment: Experiment
-    status: str            # 'done', 'skipped', 'failed', 'dry-run'
+    status: str  # 'done', 'skipped', 'failed', 'dry-run'
     seconds: float = 0.0
     error: str = ""
     out_dir: Path | None = None
 
-def _stamp_path(out_dir: Path, exp: Experiment) -> Path: return out_dir / f"{exp.name}.stamp.json"
+
+def _stamp_path(out_dir: Path, exp: Experiment) -> Path:
+    return out_dir / f"{exp.name}.stamp.json"
+
 
 def _stamp_params(scale, seed, device, dry_run=False) -> dict:
     "What a stamp's key covers beside the code: the parameters and the precision 'auto' resolves to on this device."
     from dataopt.train import resolve_precision
+
     p = dict(scale=scale, seed=seed, device=device, dry_run=dry_run)
     prec = resolve_precision("auto", get_device(device))
-    if prec != "fp32": p["precision"] = prec     # fp32 stays out of the key: stamps made before bf16 existed stay valid
+    if prec != "fp32":
+        p["precision"] = prec  # fp32 stays out of the key: stamps made before bf16 existed stay valid
     return p
-def _failed_path(out_dir: Path, exp: Experiment) -> Path: return out_dir / f"{exp.name}.failed.json"
+
+
+def _failed_path(out_dir: Path, exp: Experiment) -> Path:
+    return out_dir / f"{exp.name}.failed.json"
+
 
 def is_finished(exp: Experiment, out_dir: Path, key: str) -> bool:
     "True when `exp` has a stamp with `key` and every output its manifest lists still exists."
     sp, mp = _stamp_path(out_dir, exp), out_dir / f"{exp.name}.manifest.json"
-    if not (sp.exists() and mp.exists()): return False
-    try: stamp, man = json.loads(sp.read_text()), json.loads(mp.read_text())
-    except json.JSONDecodeError: return False
+    if not (sp.exists() and mp.exists()):
+        return False
+    try:
+        stamp, man = json.loads(sp.read_text()), json.loads(mp.read_text())
+    except json.JSONDecodeError:
+        return False
     files = [f for a in man["artefacts"] for f in a["files"]]
     return stamp.get("key") == key and all((out_dir / f).exists() for f in files)
 
+
 _KERNEL_GROUPS = 0
 
-def run_experiment(exp: Experiment, scale: str = "small", out_root="figures", seed: int = 0, device: str = "auto",
-                   force: bool = False, dry_run: bool = False, nbs_dir=None, kernel_name: str = "python3",
-                   progress: bool = True) -> RunResult:
+
+def run_experiment(
+    exp: Experiment,
+    scale: str = "small",
+    out_root="figures",
+    seed: int = 0,
+    device: str = "auto",
+    force: bool = False,
+    dry_run: bool = False,
+    nbs_dir=None,
+    kernel_name: str = "python3",
+    progress: bool = True,
+) -> RunResult:
     """Execute one experiment notebook with papermill (skipped when already finished for these parameters and code).
     Under torchrun each rank executes it (its training joins the job); rank 0 writes the outputs and the stamp, the
     other ranks write into a temporary folder that is removed."""
     import papermill as pm
+
     check_choice("scale", scale, SCALES)
     nb = find_nbs(nbs_dir) / exp.notebook
-    if not nb.exists(): raise DataoptError(f"{nb} not found (experiment {exp.name!r})")
+    if not nb.exists():
+        raise DataoptError(f"{nb} not found (experiment {exp.name!r})")
     out_dir = chapter_dir = Path(out_root) / exp.chapter
-    job = env_world()                 # under torchrun every rank runs the notebook; only rank 0 keeps what it writes
-    if dry_run or not job.is_main:    # a dry run checks a config end to end (one step) and writes nothing under out_root
+    job = env_world()  # under torchrun every rank runs the notebook; only rank 0 keeps what it writes
+    if dry_run or not job.is_main:  # a dry run checks a config end to end (one step) and writes nothing under out_root
         import tempfile
+
         out_dir = Path(tempfile.mkdtemp(prefix=f"dataopt-{'dry' if dry_run else f'rank{job.rank}'}-{exp.name}-"))
     params = dict(scale=scale, out_dir=str(out_dir.resolve()), seed=seed, device=device, dry_run=dry_run)
     key = stamp_key(nb, _stamp_params(scale, seed, device, dry_run))
-    if not force and not dry_run and is_finished(exp, chapter_dir, key):   # rank 0's outputs, on a shared filesystem
+    if not force and not dry_run and is_finished(exp, chapter_dir, key):  # rank 0's outputs, on a shared filesystem
         return RunResult(exp, "skipped", out_dir=chapter_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if job.is_main: sweep_stale_temps(out_dir)   # what interrupted atomic writes of an earlier run left behind
-    executed = out_dir / f"{exp.name}.ipynb"; failed = out_dir / f"{exp.name}.failed.ipynb"
-    tmp = out_dir / f".{exp.name}.running.ipynb"    # papermill saves as it goes; renamed only at the end
+    if job.is_main:
+        sweep_stale_temps(out_dir)  # what interrupted atomic writes of an earlier run left behind
+    executed = out_dir / f"{exp.name}.ipynb"
+    failed = out_dir / f"{exp.name}.failed.ipynb"
+    tmp = out_dir / f".{exp.name}.running.ipynb"  # papermill saves as it goes; renamed only at the end
     t0 = time.perf_counter()
     global _KERNEL_GROUPS
-    _KERNEL_GROUPS += 1               # the kernel's process group gets a key space of its own in torchrun's store
+    _KERNEL_GROUPS += 1  # the kernel's process group gets a key space of its own in torchrun's store
     prefix_before = os.environ.get("DATAOPT_DIST_PREFIX")
-    if job.distributed: os.environ["DATAOPT_DIST_PREFIX"] = f"dataopt-reproduce/{_KERNEL_GROUPS}/{exp.name}"
+    if job.distributed:
+        os.environ["DATAOPT_DIST_PREFIX"] = f"dataopt-reproduce/{_KERNEL_GROUPS}/{exp.name}"
     try:
-        pm.execute_notebook(str(nb), str(tmp), parameters=params, kernel_name=kernel_name, cwd=str(nb.parent),
-                            progress_bar=progress and job.is_main, log_output=False, report_mode=False)
-    except Exception as e:   # the notebook failed: keep its executed copy for debugging, report, go on
-        if tmp.exists(): os.replace(tmp, failed)
+        pm.execute_notebook(
+            str(nb),
+            str(tmp),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(nb.parent),
+            progress_bar=progress and job.is_main,
+            log_output=False,
+            report_mode=False,
+        )
+    except Exception as e:  # the notebook failed: keep its executed copy for debugging, report, go on
+        if tmp.exists():
+            os.replace(tmp, failed)
         lines = str(e).strip().splitlines()
         msg = getattr(e, "evalue", None) or (lines[-1] if lines else "")
         err = f"{getattr(e, 'ename', type(e).__name__)}: {msg}"
-        if not dry_run and job.is_main:    # the report marks this experiment failed and its older outputs stale
-            atomic_write_text(_failed_path(chapter_dir, exp), json.dumps(dict(
-                error=err, key=key, failed=datetime.datetime.now().isoformat(timespec="seconds")), indent=1))
+        if not dry_run and job.is_main:  # the report marks this experiment failed and its older outputs stale
+            atomic_write_text(
+                _failed_path(chapter_dir, exp),
+                json.dumps(
+                    dict(error=err, key=key, failed=datetime.datetime.now().isoformat(timespec="seconds")), indent=1
+                ),
+            )
         return RunResult(exp, "failed", time.perf_counter() - t0, err, out_dir)
-    except BaseException:    # interrupted: nothing half-written stays behind
-        tmp.unlink(missing_ok=True); raise
+    except BaseException:  # interrupted: nothing half-written stays behind
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         if job.distributed:
-            if prefix_before is None: os.environ.pop("DATAOPT_DIST_PREFIX", None)
-            else: os.environ["DATAOPT_DIST_PREFIX"] = prefix_before
+            if prefix_before is None:
+                os.environ.pop("DATAOPT_DIST_PREFIX", None)
+            else:
+                os.environ["DATAOPT_DIST_PREFIX"] = prefix_before
     if dry_run:
         tmp.unlink(missing_ok=True)
         return RunResult(exp, "dry-run", time.perf_counter() - t0, out_dir=out_dir)
     if not job.is_main:
-        import shutil; shutil.rmtree(out_dir, ignore_errors=True)
+        import shutil
+
+        shutil.rmtree(out_dir, ignore_errors=True)
         return RunResult(exp, "done", time.perf_counter() - t0, out_dir=chapter_dir)
     os.replace(tmp, executed)
     failed.unlink(missing_ok=True)
     _failed_path(out_dir, exp).unlink(missing_ok=True)
     secs = time.perf_counter() - t0
-    atomic_write_text(_stamp_path(out_dir, exp), json.dumps(dict(key=key, scale=scale, seed=seed, device=device,
-                      seconds=round(secs, 1), finished=datetime.datetime.now().isoformat(timespec="seconds"),
-                      version=dataopt.__version__), indent=1))
+    atomic_write_text(
+        _stamp_path(out_dir, exp),
+        json.dumps(
+            dict(
+                key=key,
+                scale=scale,
+                seed=seed,
+                device=device,
+                seconds=round(secs, 1),
+                finished=datetime.datetime.now().isoformat(timespec="seconds"),
+                version=dataopt.__version__,
+            ),
+            indent=1,
+        ),
+    )
     return RunResult(exp, "done", secs, out_dir=out_dir)
 
 # %% ../nbs/05_reproduce.ipynb #c29a3021
@@ -274,8 +482,11 @@ def load_manifests(out_root="figures") -> dict[str, dict]:
     for mp in sorted(Path(out_root).glob("*/*.manifest.json")):
         man = json.loads(mp.read_text())
         for a in man["artefacts"]:
-            found[a["id"]] = dict(a, experiment=man["experiment"], scale=man["scale"], dir=mp.parent, summary=man.get("summary", {}))
+            found[a["id"]] = dict(
+                a, experiment=man["experiment"], scale=man["scale"], dir=mp.parent, summary=man.get("summary", {})
+            )
     return found
+
 
 def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple[str, str]:
     """`(state, note)` of `exp`'s outputs under `out_root`: 'current', 'stale' (made by other code than the current
@@ -286,57 +497,96 @@ def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple
     stamp = json.loads(sp.read_text()) if sp.exists() else None
     if fp.exists():
         fail = json.loads(fp.read_text())
-        first = fail.get("error", "").strip().splitlines()[0][:160] if fail.get("error", "").strip() else "unknown error"
+        first = (
+            fail.get("error", "").strip().splitlines()[0][:160] if fail.get("error", "").strip() else "unknown error"
+        )
         return "failed", f"failed: {first} (run of {fail.get('failed', '?')}; outputs older than it are stale)"
-    if stamp is None: return "missing", ""
-    try: nb = find_nbs(nbs_dir) / exp.notebook
-    except DataoptError: return "current", ""
-    if not nb.exists(): return "current", ""
+    if stamp is None:
+        return "missing", ""
+    try:
+        nb = find_nbs(nbs_dir) / exp.notebook
+    except DataoptError:
+        return "current", ""
+    if not nb.exists():
+        return "current", ""
     if stamp_key(nb, _stamp_params(stamp.get("scale"), stamp.get("seed"), stamp.get("device"))) != stamp.get("key"):
-        return "stale", f"stale: made on {stamp.get('finished', '?')[:10]} by code that has changed since (re-run to refresh)"
+        return (
+            "stale",
+            f"stale: made on {stamp.get('finished', '?')[:10]} by code that has changed since (re-run to refresh)",
+        )
     return "current", ""
 
+
 _SAME_RUNS = re.compile(r"the same runs as (Table \d+\.\d+)", re.I)
+
 
 def _reproduced_cells(entry: dict) -> tuple[int, int]:
     "(cells with a reproduced number, cells) over the `table,method,metric,reported,reproduced` CSVs of a manifest entry."
     n = got = 0
     for f in (f for f in entry["files"] if f.endswith(".csv")):
         for r in _read_csv_rows(entry["dir"] / f):
-            if "reproduced" not in r: continue
-            n += 1; got += bool(str(r["reproduced"]).strip())
+            if "reproduced" not in r:
+                continue
+            n += 1
+            got += bool(str(r["reproduced"]).strip())
     return got, n
+
 
 def artefact_rows(out_root="figures", states=None) -> list[dict]:
     """One row per numbered thesis table and per figure of chapters 3–8, with its status. A table counts as
     *reproduced* only when its CSV holds reproduced numbers: a table of reported values only (e.g. 7.8) or a behaviour
     example (7.3, 8.1) says so, and one filled by runs that stand in for another table's setting names those runs.
     `states` (experiment -> `(state, note)`) adds 'stale' / 'failed' to the rows of that experiment."""
-    done = load_manifests(out_root); rows = []; states = states or {}
+    done = load_manifests(out_root)
+    rows = []
+    states = states or {}
     items = [("table", t["table"], int(t["chapter"]), t["title"], t["has_numbers"]) for t in thesis_tables()]
     items += [("figure", f["figure"], int(f["chapter"]), f["what_it_shows"], "") for f in thesis_figures()]
     for kind, num, ch, title, has_numbers in items:
-        aid = f"{kind} {num}"; reproduced = False
+        aid = f"{kind} {num}"
+        reproduced = False
         if aid in done:
             d = done[aid]
-            if kind == "figure": status, reproduced = f"regenerated ({d['scale']})", True
-            elif has_numbers != "yes": status = f"{has_numbers[4:] or 'no numbers'} in the thesis; our counterpart ({d['scale']})"
+            if kind == "figure":
+                status, reproduced = f"regenerated ({d['scale']})", True
+            elif has_numbers != "yes":
+                status = f"{has_numbers[4:] or 'no numbers'} in the thesis; our counterpart ({d['scale']})"
             else:
                 got, n = _reproduced_cells(d)
                 if got:
                     reproduced = True
                     status = f"reproduced ({d['scale']}; {got} of {n} cells)"
                     m = _SAME_RUNS.search(d.get("note", ""))
-                    if m: status += f"; same runs as {m.group(1)}"
-                elif n: status = f"reported values only ({d['scale']}; 0 of {n} cells reproduced)"
-                else: status = f"behaviour example ({d['scale']}): an executed counterpart, no reported-vs-reproduced cells"
+                    if m:
+                        status += f"; same runs as {m.group(1)}"
+                elif n:
+                    status = f"reported values only ({d['scale']}; 0 of {n} cells reproduced)"
+                else:
+                    status = (
+                        f"behaviour example ({d['scale']}): an executed counterpart, no reported-vs-reproduced cells"
+                    )
             state, note = states.get(d["experiment"], ("current", ""))
-            if state in ("stale", "failed"): status += f" — {note}"
-        elif aid in PAPER_ONLY: status = f"paper-only: {PAPER_ONLY[aid]}"
-        elif aid in ILLUSTRATIONS: status = f"illustration: {ILLUSTRATIONS[aid]}"
-        else: status = f"not yet (issue #{CHAPTER_ISSUE[f'ch{ch}']})"
-        rows.append(dict(id=aid, kind=kind, number=num, chapter=ch, title=title, status=status,
-                         numbers=has_numbers, entry=done.get(aid), reproduced=reproduced))
+            if state in ("stale", "failed"):
+                status += f" — {note}"
+        elif aid in PAPER_ONLY:
+            status = f"paper-only: {PAPER_ONLY[aid]}"
+        elif aid in ILLUSTRATIONS:
+            status = f"illustration: {ILLUSTRATIONS[aid]}"
+        else:
+            status = f"not yet (issue #{CHAPTER_ISSUE[f'ch{ch}']})"
+        rows.append(
+            dict(
+                id=aid,
+                kind=kind,
+                number=num,
+                chapter=ch,
+                title=title,
+                status=status,
+                numbers=has_numbers,
+                entry=done.get(aid),
+                reproduced=reproduced,
+            )
+        )
     return rows
 
 # %% ../nbs/05_reproduce.ipynb #29098012
@@ -347,114 +597,184 @@ def _reported_grid(table: str) -> str:
         sub = [r for r in rows if r["setting"] == setting]
         metrics = list(dict.fromkeys(r["metric"] for r in sub))
         grid = {}
-        for r in sub: grid.setdefault(r["method"], {"method": r["method"]})[r["metric"]] = r["value"]
-        out.append(f"*{setting}* — reported (reproduced: —)\n\n" + markdown_table(list(grid.values()), ["method", *metrics]))
+        for r in sub:
+            grid.setdefault(r["method"], {"method": r["method"]})[r["metric"]] = r["value"]
+        out.append(
+            f"*{setting}* — reported (reproduced: —)\n\n" + markdown_table(list(grid.values()), ["method", *metrics])
+        )
     return "\n".join(out)
 
+
 def _read_csv_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f: return list(csv.DictReader(f))
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
 
 def _cell(text, n: int = 400) -> str:
     t = str(text or "").replace("|", "/").replace("\n", " ")
-    return t if len(t) <= n else t[:n - 1] + "…"
+    return t if len(t) <= n else t[: n - 1] + "…"
+
 
 def _findings_section(frows: list[dict]) -> list[str]:
-    counts = verdict_counts(frows); a = counts.get("all", {v: 0 for v in ("holds",)})
-    by_ch = ", ".join(f"ch{c} {v['holds']}/{sum(v.values())}" for c, v in sorted((k, v) for k, v in counts.items() if k != "all"))
-    L = ["## Findings", "",
-         f"**{a.get('holds', 0)} of {len(frows)} headline findings hold** — " +
-         ", ".join(f"{a.get(v, 0)} {v}" for v in ("does not hold", "inconclusive", "not measurable", "not run")) +
-         f". Holding per chapter: {by_ch}.", "",
-         "Each finding is a claim from the thesis's abstract, chapter summaries or the text beside a table, tested on our "
-         "stored per-item outcomes (per test image, question or sample): a paired bootstrap over the same items (and over "
-         "seeds where a run has several) gives the 95 % interval of the difference to the best compared method. Verdicts: "
-         "*holds* (the interval excludes 0 in the thesis's direction), *does not hold* (excludes it the other way), "
-         "*inconclusive* (spans 0; the reason says the difference this run can resolve), *not measurable* (every method at "
-         "the metric's chance level), *not run* (no per-item outcomes stored: outputs that predate the ledger). "
-         "`dataopt report` recomputes this table from the stored outcomes; the same rows are in "
-         "[`findings.csv`](findings.csv). Our settings are small CPU-scale stand-ins for the thesis's (see each chapter).", "",
-         "| id | finding | thesis | ours: Δ [95 % interval] | items × seeds | verdict | reason |", "|---|---|---|---|---|---|---|"]
+    counts = verdict_counts(frows)
+    a = counts.get("all", {v: 0 for v in ("holds",)})
+    by_ch = ", ".join(
+        f"ch{c} {v['holds']}/{sum(v.values())}" for c, v in sorted((k, v) for k, v in counts.items() if k != "all")
+    )
+    L = [
+        "## Findings",
+        "",
+        f"**{a.get('holds', 0)} of {len(frows)} headline findings hold** — "
+        + ", ".join(f"{a.get(v, 0)} {v}" for v in ("does not hold", "inconclusive", "not measurable", "not run"))
+        + f". Holding per chapter: {by_ch}.",
+        "",
+        "Each finding is a claim from the thesis's abstract, chapter summaries or the text beside a table, tested on our "
+        "stored per-item outcomes (per test image, question or sample): a paired bootstrap over the same items (and over "
+        "seeds where a run has several) gives the 95 % interval of the difference to the best compared method. Verdicts: "
+        "*holds* (the interval excludes 0 in the thesis's direction), *does not hold* (excludes it the other way), "
+        "*inconclusive* (spans 0; the reason says the difference this run can resolve), *not measurable* (every method at "
+        "the metric's chance level), *not run* (no per-item outcomes stored: outputs that predate the ledger). "
+        "`dataopt report` recomputes this table from the stored outcomes; the same rows are in "
+        "[`findings.csv`](findings.csv). Our settings are small CPU-scale stand-ins for the thesis's (see each chapter).",
+        "",
+        "| id | finding | thesis | ours: Δ [95 % interval] | items × seeds | verdict | reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in frows:
         size = f"{r['n_items']} × {r['seeds']}" if r["n_items"] else "—"
-        L.append(f"| {r['id']} | {_cell(r['finding'], 160)} | {_cell(r['thesis'], 140)} | {_cell(r['ours'], 360) or '—'} | "
-                 f"{size} | **{r['verdict']}** | {_cell(r['reason'], 300)} |")
+        L.append(
+            f"| {r['id']} | {_cell(r['finding'], 160)} | {_cell(r['thesis'], 140)} | {_cell(r['ours'], 360) or '—'} | "
+            f"{size} | **{r['verdict']}** | {_cell(r['reason'], 300)} |"
+        )
     return L + [""]
+
 
 def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000) -> Path:
     """Write `<out_root>/REPORT.md` — the Findings table first, then every thesis table and figure with its status,
     reported vs reproduced — and `<out_root>/findings.csv`, from the outputs alone (no notebook runs)."""
-    out_root = Path(out_root); path = Path(path or out_root / "REPORT.md")
+    out_root = Path(out_root)
+    path = Path(path or out_root / "REPORT.md")
     states = {e.name: experiment_state(e, out_root, nbs_dir) for e in EXPERIMENTS}
-    rows = artefact_rows(out_root, states); done = load_manifests(out_root)
-    frows = findings_rows(out_root, status={k: v[1] for k, v in states.items() if v[0] in ("stale", "failed")}, n_boot=n_boot)
-    for r in frows:           # where a finding waits for its chapter's re-run, say which issue does it
+    rows = artefact_rows(out_root, states)
+    done = load_manifests(out_root)
+    frows = findings_rows(
+        out_root, status={k: v[1] for k, v in states.items() if v[0] in ("stale", "failed")}, n_boot=n_boot
+    )
+    for r in frows:  # where a finding waits for its chapter's re-run, say which issue does it
         issue = RERUN_ISSUE.get(f"ch{r['chapter']}")
-        if r["verdict"] == "not run" and issue: r["reason"] += f"; issue #{issue} re-runs this chapter's protocol with per-item outcomes"
+        if r["verdict"] == "not run" and issue:
+            r["reason"] += f"; issue #{issue} re-runs this chapter's protocol with per-item outcomes"
     write_findings_csv(frows, out_root / "findings.csv")
     tables = [r for r in rows if r["kind"] == "table"]
     n_t = sum(r["numbers"] == "yes" for r in tables)
     n_rep = sum(r["reproduced"] for r in tables)
     shared = [r["number"] for r in tables if "same runs as" in r["status"]]
     only_rep = [r["number"] for r in tables if r["status"].startswith("reported values only")]
-    examples = [r["number"] for r in tables if r["entry"] is not None and (r["numbers"] != "yes" or "behaviour example" in r["status"])]
+    examples = [
+        r["number"]
+        for r in tables
+        if r["entry"] is not None and (r["numbers"] != "yes" or "behaviour example" in r["status"])
+    ]
     n_fr = sum(r["kind"] == "figure" and r["reproduced"] for r in rows)
-    L = ["# Reported vs reproduced", "",
-         "Generated by `dataopt reproduce` / `dataopt report` (do not edit by hand). Thesis: J.-H. Kim, *Data Optimization "
-         "for Efficient Deep Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core CPU), `paper` (the "
-         "thesis's settings, GPU). Where a table was reproduced, our setting (dataset, model, epochs) is stated beside the "
-         "thesis's; a subset is never presented as the full dataset.", ""]
+    L = [
+        "# Reported vs reproduced",
+        "",
+        "Generated by `dataopt reproduce` / `dataopt report` (do not edit by hand). Thesis: J.-H. Kim, *Data Optimization "
+        "for Efficient Deep Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core CPU), `paper` (the "
+        "thesis's settings, GPU). Where a table was reproduced, our setting (dataset, model, epochs) is stated beside the "
+        "thesis's; a subset is never presented as the full dataset.",
+        "",
+    ]
     L += _findings_section(frows)
-    L += ["## Status of the outputs", "",
-          f"**Tables:** {n_rep} of {n_t} numbered tables with numbers hold reproduced numbers"
-          + (f" ({len(shared)} of them — {', '.join(shared)} — from runs that stand in for several thesis settings)" if shared else "")
-          + (f"; {len(only_rep)} show reported values only ({', '.join(only_rep)})" if only_rep else "")
-          + (f"; {len(examples)} are behaviour examples or big-O tables with an executed counterpart ({', '.join(examples)})" if examples else "")
-          + f". **Figures:** {n_fr} of {sum(r['kind'] == 'figure' for r in rows)} figures of chapters 3–8 regenerated.", "",
-          "| experiment | chapter | outputs | finished | minutes |", "|---|---|---|---|---|"]
+    L += [
+        "## Status of the outputs",
+        "",
+        f"**Tables:** {n_rep} of {n_t} numbered tables with numbers hold reproduced numbers"
+        + (
+            f" ({len(shared)} of them — {', '.join(shared)} — from runs that stand in for several thesis settings)"
+            if shared
+            else ""
+        )
+        + (f"; {len(only_rep)} show reported values only ({', '.join(only_rep)})" if only_rep else "")
+        + (
+            f"; {len(examples)} are behaviour examples or big-O tables with an executed counterpart ({', '.join(examples)})"
+            if examples
+            else ""
+        )
+        + f". **Figures:** {n_fr} of {sum(r['kind'] == 'figure' for r in rows)} figures of chapters 3–8 regenerated.",
+        "",
+        "| experiment | chapter | outputs | finished | minutes |",
+        "|---|---|---|---|---|",
+    ]
     for e in EXPERIMENTS:
         state, note = states[e.name]
         sp = _stamp_path(out_root / e.chapter, e)
         st = json.loads(sp.read_text()) if sp.exists() else {}
-        L.append(f"| {e.name} | {e.chapter} | {note or state} | {st.get('finished', '—')} | "
-                 f"{round(st['seconds'] / 60, 1) if 'seconds' in st else '—'} |")
+        L.append(
+            f"| {e.name} | {e.chapter} | {note or state} | {st.get('finished', '—')} | "
+            f"{round(st['seconds'] / 60, 1) if 'seconds' in st else '—'} |"
+        )
     L.append("")
     thesis_ids = re.compile(r"(table|figure) \d+\.\d+")
-    other = {k: v for k, v in done.items() if not thesis_ids.match(k) and v.get("kind") != "data"}   # 'figure 3.2 values' goes with figure 3.2
+    other = {
+        k: v for k, v in done.items() if not thesis_ids.match(k) and v.get("kind") != "data"
+    }  # 'figure 3.2 values' goes with figure 3.2
     if other:
         L += ["## Foundation and other outputs", ""]
         for aid, e in other.items():
             rel = os.path.relpath(e["dir"], path.parent)
             L.append(f"### {aid} ({e['experiment']}, {e['scale']})\n\n{e.get('setting', '')}\n")
             for f in e["files"]:
-                if f.endswith(".png"): L.append(f"![{aid}]({rel}/{f})\n")
-                elif f.endswith(".md"): L.append((e["dir"] / f).read_text().replace("### ", "#### ") + "\n")
-            if e.get("note"): L.append(f"_{e['note']}_\n")
+                if f.endswith(".png"):
+                    L.append(f"![{aid}]({rel}/{f})\n")
+                elif f.endswith(".md"):
+                    L.append((e["dir"] / f).read_text().replace("### ", "#### ") + "\n")
+            if e.get("note"):
+                L.append(f"_{e['note']}_\n")
     for ch in range(3, 9):
         L += [f"## {CHAPTERS[f'ch{ch}']}", "", "| artefact | title | status |", "|---|---|---|"]
         for r in rows:
             if r["chapter"] == ch:
-                L.append(f"| {r['id']} | {r['title'][:110].replace('|', '/')}{'…' if len(r['title']) > 110 else ''} | {r['status']} |")
+                L.append(
+                    f"| {r['id']} | {r['title'][:110].replace('|', '/')}{'…' if len(r['title']) > 110 else ''} | {r['status']} |"
+                )
         L.append("")
         for r in rows:
-            if r["chapter"] != ch or r["kind"] != "table": continue
+            if r["chapter"] != ch or r["kind"] != "table":
+                continue
             L.append(f"### Table {r['number']} — {r['title']}\n\nStatus: {r['status']}.\n")
             e = r["entry"]
             if e:
                 csvs = [f for f in e["files"] if f.endswith(".csv")]
-                for f in csvs: L.append(markdown_table(_read_csv_rows(e["dir"] / f)))
-                if e.get("setting"): L.append(f"Our setting: {e['setting']}.\n")
-                if e.get("note"): L.append(f"_{e['note']}_\n")
-            elif r["numbers"] == "yes": L.append(_reported_grid(r["number"]))
-            else: L.append(f"No numeric results in the thesis ({r['numbers'][4:]}).\n")
+                for f in csvs:
+                    L.append(markdown_table(_read_csv_rows(e["dir"] / f)))
+                if e.get("setting"):
+                    L.append(f"Our setting: {e['setting']}.\n")
+                if e.get("note"):
+                    L.append(f"_{e['note']}_\n")
+            elif r["numbers"] == "yes":
+                L.append(_reported_grid(r["number"]))
+            else:
+                L.append(f"No numeric results in the thesis ({r['numbers'][4:]}).\n")
         figs = [r for r in rows if r["chapter"] == ch and r["kind"] == "figure" and r["entry"]]
         for r in figs:
-            e = r["entry"]; rel = os.path.relpath(e["dir"], path.parent)
-            L.append(f"### Figure {r['number']} ({e['scale']})\n\n" + "".join(f"![figure {r['number']}]({rel}/{f})\n" for f in e["files"] if f.endswith(".png")))
-            if e.get("setting"): L.append(f"Our setting: {e['setting']}.\n")
-            if e.get("note"): L.append(f"_{e['note']}_\n")
-            for k, extra in done.items():          # data behind the figure, e.g. 'figure 3.2 values'
+            e = r["entry"]
+            rel = os.path.relpath(e["dir"], path.parent)
+            L.append(
+                f"### Figure {r['number']} ({e['scale']})\n\n"
+                + "".join(f"![figure {r['number']}]({rel}/{f})\n" for f in e["files"] if f.endswith(".png"))
+            )
+            if e.get("setting"):
+                L.append(f"Our setting: {e['setting']}.\n")
+            if e.get("note"):
+                L.append(f"_{e['note']}_\n")
+            for k, extra in done.items():  # data behind the figure, e.g. 'figure 3.2 values'
                 if k.startswith(r["id"] + " "):
-                    L += [(extra["dir"] / f).read_text().replace("### ", "#### ") + "\n" for f in extra["files"] if f.endswith(".md")]
+                    L += [
+                        (extra["dir"] / f).read_text().replace("### ", "#### ") + "\n"
+                        for f in extra["files"]
+                        if f.endswith(".md")
+                    ]
     return atomic_write_text(path, "\n".join(L) + "\n")
 
 # %% ../nbs/05_reproduce.ipynb #b1a2c3d5
@@ -462,8 +782,11 @@ def listing(out_root="figures", chapters=None, nbs_dir=None, n_boot: int = 1000)
     "The lines `dataopt reproduce --list` prints: every thesis table and figure with its status, then every finding with its verdict."
     chs = {int(chapter_key(c)[2:]) for c in chapters} if chapters else None
     states = {e.name: experiment_state(e, out_root, nbs_dir) for e in EXPERIMENTS}
-    lines = [f"{r['id']:12s} {r['status'][:60]:60s} {r['title'][:60]}" for r in artefact_rows(out_root, states)
-             if chs is None or r["chapter"] in chs]
+    lines = [
+        f"{r['id']:12s} {r['status'][:60]:60s} {r['title'][:60]}"
+        for r in artefact_rows(out_root, states)
+        if chs is None or r["chapter"] in chs
+    ]
     finds = [f for f in FINDINGS if chs is None or f.chapter in chs]
     rows = findings_rows(out_root, finds, {k: v[1] for k, v in states.items() if v[0] in ("stale", "failed")}, n_boot)
     lines += ["", f"findings ({sum(r['verdict'] == 'holds' for r in rows)} of {len(rows)} hold):"]
@@ -471,44 +794,71 @@ def listing(out_root="figures", chapters=None, nbs_dir=None, n_boot: int = 1000)
     return lines
 
 # %% ../nbs/05_reproduce.ipynb #4d7ca5f8
-def reproduce(scale: str = "small", chapters=None, out_root="figures", seed: int = 0, device: str = "auto",
-              force: bool = False, dry_run: bool = False, experiments=None, nbs_dir=None, report: bool = True,
-              progress: bool = True, log=print) -> list[RunResult]:
+def reproduce(
+    scale: str = "small",
+    chapters=None,
+    out_root="figures",
+    seed: int = 0,
+    device: str = "auto",
+    force: bool = False,
+    dry_run: bool = False,
+    experiments=None,
+    nbs_dir=None,
+    report: bool = True,
+    progress: bool = True,
+    log=print,
+) -> list[RunResult]:
     "Run the selected experiment notebooks (resumable), then rewrite the report; one failure does not stop the others."
     check_choice("scale", scale, SCALES)
     exps = select(chapters, experiments)
-    if not exps: raise DataoptError(f"no experiments registered for chapters {', '.join(map(str, chapters))} yet")
-    for e in exps: check_needs(e.needs)
-    if env_world().is_main and not dry_run: sweep_stale_temps(out_root)   # e.g. a `.REPORT.md.*.tmp` of a killed run
+    if not exps:
+        raise DataoptError(f"no experiments registered for chapters {', '.join(map(str, chapters))} yet")
+    for e in exps:
+        check_needs(e.needs)
+    if env_world().is_main and not dry_run:
+        sweep_stale_temps(out_root)  # e.g. a `.REPORT.md.*.tmp` of a killed run
     results = []
     for i, e in enumerate(exps, 1):
         log(f"[{i}/{len(exps)}] {e.chapter}/{e.name} ({scale}{', dry run' if dry_run else ''}): {e.description}")
         r = run_experiment(e, scale, out_root, seed, device, force, dry_run, nbs_dir, progress=progress)
         log(f"    {r.status}" + (f" in {r.seconds:.0f}s" if r.seconds else "") + (f": {r.error}" if r.error else ""))
         results.append(r)
-    if report and not dry_run and env_world().is_main: log(f"report: {write_report(out_root)}")
+    if report and not dry_run and env_world().is_main:
+        log(f"report: {write_report(out_root)}")
     return results
 
 # %% ../nbs/05_reproduce.ipynb #66236c6b
-LAUNCH = {   # chapter -> (how it scales out, why)
+LAUNCH = {  # chapter -> (how it scales out, why)
     "core": ("torchrun", "the vanilla classifier trains with DDP"),
     "ch3": ("torchrun", "every mixup method trains with DDP; Puzzle Mix keeps a graph-cut worker pool per rank"),
     "ch4": ("torchrun", "every mixup method trains with DDP; Co-Mixup keeps a solver worker pool per rank"),
-    "ch5": ("torchrun", "detectors train with DDP; embeddings and the relation graph's row tiles are sharded across ranks"),
-    "ch6": ("single", "condensation optimises one synthetic set in one process; ImageNet class groups scale out with "
-                      "condense_partitioned under torchrun (dataopt.condense)"),
+    "ch5": (
+        "torchrun",
+        "detectors train with DDP; embeddings and the relation graph's row tiles are sharded across ranks",
+    ),
+    "ch6": (
+        "single",
+        "condensation optimises one synthetic set in one process; ImageNet class groups scale out with "
+        "condense_partitioned under torchrun (dataopt.condense)",
+    ),
     "ch7": ("device_map", "one process; LLaMA-7B / Mistral-7B spread over the visible GPUs (accelerate device_map)"),
     "ch8": ("device_map", "one process; 8B models spread over the visible GPUs (accelerate device_map)"),
 }
 
-PAPER_BATCHES = {   # the global batch sizes of each torchrun chapter's paper-scale runs (the experiment notebooks' configs)
-    "core": (100,), "ch3": (100, 256), "ch4": (100, 256), "ch5": (100, 128)}
+PAPER_BATCHES = {  # the global batch sizes of each torchrun chapter's paper-scale runs (the experiment notebooks' configs)
+    "core": (100,),
+    "ch3": (100, 256),
+    "ch4": (100, 256),
+    "ch5": (100, 128),
+}
+
 
 def launch_plan(chapters=None, gpus: int = 8, nodes: int = 1) -> list[dict]:
     """For each chapter, the exact command that runs its paper-scale experiments on `nodes` × `gpus` GPUs, and why.
     A torchrun chapter uses the largest number of GPUs per node that divides every one of its global batches (the
     thesis's CIFAR runs use batch 100: 4 or 5 GPUs, not 8), and says so."""
-    if gpus < 1 or nodes < 1: raise ValueError(f"gpus and nodes must be at least 1, got gpus={gpus}, nodes={nodes}")
+    if gpus < 1 or nodes < 1:
+        raise ValueError(f"gpus and nodes must be at least 1, got gpus={gpus}, nodes={nodes}")
     chs = [chapter_key(c) for c in chapters] if chapters else list(LAUNCH)
     rows = []
     for ch in chs:
@@ -517,11 +867,17 @@ def launch_plan(chapters=None, gpus: int = 8, nodes: int = 1) -> list[dict]:
         if how == "torchrun":
             batches = PAPER_BATCHES.get(ch, ())
             nproc = max(d for d in range(1, gpus + 1) if all(b % (d * nodes) == 0 for b in batches))
-            if nproc < gpus: why += (f"; {nproc} of the {gpus} GPUs per node, since every global batch ({', '.join(map(str, batches))}) "
-                                     f"must split evenly over the {nproc * nodes} processes")
+            if nproc < gpus:
+                why += (
+                    f"; {nproc} of the {gpus} GPUs per node, since every global batch ({', '.join(map(str, batches))}) "
+                    f"must split evenly over the {nproc * nodes} processes"
+                )
             cmd = launch_command(f"dataopt reproduce {args}", nproc, nodes, no_python=True)
-        elif how == "device_map": cmd = f"CUDA_VISIBLE_DEVICES={','.join(map(str, range(gpus)))} dataopt reproduce {args} --device-map auto"
-        else: cmd = f"dataopt reproduce {args}"
-        if how != "torchrun" and nodes > 1: why += "; it runs on one node"
+        elif how == "device_map":
+            cmd = f"CUDA_VISIBLE_DEVICES={','.join(map(str, range(gpus)))} dataopt reproduce {args} --device-map auto"
+        else:
+            cmd = f"dataopt reproduce {args}"
+        if how != "torchrun" and nodes > 1:
+            why += "; it runs on one node"
         rows.append(dict(chapter=ch, how=how, command=cmd, why=why))
     return rows

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 import torch.nn.functional as F
-from .core import check_choice, check_positive
+from .core import check_choice, check_positive, get_device
 from .data import BatchLoader
 
 # %% auto #0
@@ -20,35 +20,53 @@ def _norm(ds, dev):
     std = torch.tensor(ds.std or (0.5,) * 3, device=dev).view(1, -1, 1, 1)
     return mean, std
 
-def pgd_wrong(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, random_start: bool = False,
-              batch_size: int = 500, device=None, generator=None) -> torch.Tensor:
+
+def pgd_wrong(
+    model,
+    ds,
+    eps: float = 8 / 255,
+    steps: int = 7,
+    step_size: float = 2 / 255,
+    random_start: bool = False,
+    batch_size: int = 500,
+    device=None,
+    generator=None,
+) -> torch.Tensor:
     """Top-1 error (%) of `model` on `ds` under an ℓ∞ attack of radius `eps` (pixel units): `steps` signed-gradient
     ascent steps of `step_size`, each projected to the ball and to [0, 1]. One step of size ε from the clean image is
     FGSM (Sec. 3.6.1); 7 steps of 2/255 is the thesis's PGD (Table 3.9). Returns a CPU bool tensor: which items the
     attacked model gets wrong (the per-item outcomes of the findings ledger); `pgd_error` is its mean in per-cent."""
-    check_positive("eps", eps, allow_zero=True); check_positive("step_size", step_size, allow_zero=True)
-    if int(steps) < 1: raise ValueError(f"steps must be at least 1, got {steps}")
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    check_positive("eps", eps, allow_zero=True)
+    check_positive("step_size", step_size, allow_zero=True)
+    if int(steps) < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    dev = get_device(device) if device is not None else next(model.parameters()).device
     loader = BatchLoader(ds, batch_size, train=False, device=dev)
     mean, std = _norm(ds, dev)
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     wrong = []
     try:
         for x, y in loader:
             pix = (x * std + mean).clamp(0, 1)
             adv = pix.clone()
-            if random_start: adv = (adv + (torch.rand(adv.shape, generator=generator).to(dev) * 2 - 1) * eps).clamp(0, 1)
+            if random_start:
+                adv = (adv + (torch.rand(adv.shape, generator=generator).to(dev) * 2 - 1) * eps).clamp(0, 1)
             for _ in range(int(steps)):
                 adv.requires_grad_(True)
-                g, = torch.autograd.grad(F.cross_entropy(model((adv - mean) / std), y), adv)
+                (g,) = torch.autograd.grad(F.cross_entropy(model((adv - mean) / std), y), adv)
                 adv = torch.min(torch.max(adv.detach() + step_size * g.sign(), pix - eps), pix + eps).clamp(0, 1)
-            with torch.no_grad(): wrong.append((model((adv - mean) / std).argmax(1) != y).cpu())
-    finally: model.train(was_training)
+            with torch.no_grad():
+                wrong.append((model((adv - mean) / std).argmax(1) != y).cpu())
+    finally:
+        model.train(was_training)
     return torch.cat(wrong)
+
 
 def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, **kw) -> float:
     "Top-1 error (%) of `model` on `ds` under the ℓ∞ attack of `pgd_wrong`."
     return 100 * float(pgd_wrong(model, ds, eps=eps, steps=steps, step_size=step_size, **kw).float().mean())
+
 
 def fgsm_error(model, ds, eps: float = 8 / 255, **kw) -> float:
     "Top-1 error (%) under a one-step ℓ∞ FGSM attack of `eps` in pixel space (Sec. 3.6.1: 8/255 on CIFAR-100)."
@@ -61,32 +79,47 @@ def _gauss_kernel1d(sigma: float, radius: int | None = None, device=None):
     k = torch.exp(-0.5 * (t / max(sigma, 1e-6)) ** 2)
     return k / k.sum()
 
+
 def _filter2d(x, kernel):
     "Depthwise 2-D filtering of (B, C, H, W) with one (kh, kw) kernel or per-image (B, kh, kw) kernels, reflect-padded."
     B, C, H, W = x.shape
-    if kernel.ndim == 2: kernel = kernel.expand(B, *kernel.shape)
+    if kernel.ndim == 2:
+        kernel = kernel.expand(B, *kernel.shape)
     kh, kw = kernel.shape[-2:]
-    xp = F.pad(x, (kw // 2, kw - 1 - kw // 2, kh // 2, kh - 1 - kh // 2), mode="reflect" if min(H, W) > max(kh, kw) // 2 else "replicate")
-    w = kernel.to(x).repeat_interleave(C, 0).unsqueeze(1)          # (B*C, 1, kh, kw): one group per image-channel
+    xp = F.pad(
+        x,
+        (kw // 2, kw - 1 - kw // 2, kh // 2, kh - 1 - kh // 2),
+        mode="reflect" if min(H, W) > max(kh, kw) // 2 else "replicate",
+    )
+    w = kernel.to(x).repeat_interleave(C, 0).unsqueeze(1)  # (B*C, 1, kh, kw): one group per image-channel
     return F.conv2d(xp.reshape(1, B * C, *xp.shape[-2:]), w, groups=B * C).reshape(B, C, H, W)
 
+
 def gaussian_blur(x, sigma: float):
+    "Separable Gaussian blur of images `x` (B, C, H, W) with standard deviation `sigma` pixels."
+    if not math.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a positive number, got {sigma!r}")
     k = _gauss_kernel1d(sigma, device=x.device)
     return _filter2d(_filter2d(x, k[None]), k[:, None])
 
+
 def _rgb_to_hsv(x):
     r, g, b = x.unbind(1)
-    v, _ = x.max(1); mn, _ = x.min(1); d = v - mn
+    v, _ = x.max(1)
+    mn, _ = x.min(1)
+    d = v - mn
     s = torch.where(v > 0, d / v.clamp_min(1e-12), torch.zeros_like(v))
     dd = d.clamp_min(1e-12)
     h = torch.where(v == r, (g - b) / dd, torch.where(v == g, 2 + (b - r) / dd, 4 + (r - g) / dd))
     h = torch.where(d > 0, (h / 6) % 1.0, torch.zeros_like(h))
     return torch.stack([h, s, v], 1)
 
+
 def _hsv_to_rgb(x):
     h, s, v = x.unbind(1)
     k = lambda n: (n + h * 6) % 6
     return torch.stack([v - v * s * torch.minimum(k(n), 4 - k(n)).clamp(0, 1) for n in (5, 3, 1)], 1)
+
 
 def _fractal_noise(B, size, decay, generator, device):
     "Plasma-like fractal noise in [0, 1] (B, 1, size, size): octaves of upsampled uniform noise, amplitude / `decay` each."
@@ -94,39 +127,52 @@ def _fractal_noise(B, size, decay, generator, device):
     while res <= size:
         n = torch.rand(B, 1, res, res, generator=generator)
         out += amp * F.interpolate(n, size=(size, size), mode="bicubic", align_corners=False)
-        amp /= decay; res *= 2
+        amp /= decay
+        res *= 2
     out -= out.amin((2, 3), keepdim=True)
     return (out / out.amax((2, 3), keepdim=True).clamp_min(1e-12)).to(device)
+
 
 def _motion_kernels(B, radius: int, sigma: float, generator, device):
     "Per-image line kernels (B, k, k): Gaussian weights along a direction of angle U(−45°, 45°), one-sided as in Wand's motion blur."
     ang = (torch.rand(B, generator=generator) * 90 - 45) * math.pi / 180
-    radius = min(radius, max(1, math.ceil(3 * sigma)))          # weights beyond 3σ are negligible
+    radius = min(radius, max(1, math.ceil(3 * sigma)))  # weights beyond 3σ are negligible
     k = 2 * radius + 1
     t = torch.arange(0, radius + 1, dtype=torch.float32)
     w = torch.exp(-0.5 * (t / sigma) ** 2)
-    dy, dx = (t[None] * torch.sin(ang)[:, None]).round().long() + radius, (t[None] * torch.cos(ang)[:, None]).round().long() + radius
+    dy, dx = (
+        (t[None] * torch.sin(ang)[:, None]).round().long() + radius,
+        (t[None] * torch.cos(ang)[:, None]).round().long() + radius,
+    )
     ker = torch.zeros(B, k * k)
     ker.scatter_add_(1, dy * k + dx, w.expand(B, -1).contiguous())
     return (ker / ker.sum(1, keepdim=True)).view(B, k, k).to(device)
 
+
 def _disk(radius: float, alias_sigma: float, device):
     r = max(1, int(math.ceil(radius)))
     t = torch.arange(-r, r + 1, dtype=torch.float32)
-    d = ((t[:, None] ** 2 + t[None] ** 2) <= radius ** 2).float()
+    d = ((t[:, None] ** 2 + t[None] ** 2) <= radius**2).float()
     if alias_sigma > 0:
         g = _gauss_kernel1d(alias_sigma, radius=1)
         d = F.conv2d(F.pad(d[None, None], (1, 1, 1, 1)), (g[:, None] * g[None])[None, None])[0, 0]
     return (d / d.sum()).to(device)
 
+
 def _zoom(x, z: float):
     "Zoom by `z` ≥ 1 about the centre (crop the middle 1/z and resize back)."
     B, C, H, W = x.shape
     theta = torch.tensor([[1 / z, 0, 0], [0, 1 / z, 0]], dtype=x.dtype, device=x.device).expand(B, 2, 3)
-    return F.grid_sample(x, F.affine_grid(theta, x.shape, align_corners=False), mode="bilinear", padding_mode="border", align_corners=False)
+    return F.grid_sample(
+        x,
+        F.affine_grid(theta, x.shape, align_corners=False),
+        mode="bilinear",
+        padding_mode="border",
+        align_corners=False,
+    )
 
 # %% ../nbs/32_robustness.ipynb #75792619
-SEVERITY = {   # modelled on the public CIFAR-C parameters (Hendrycks & Dietterich 2019), pixel values for 32×32 images
+SEVERITY = {  # modelled on the public CIFAR-C parameters (Hendrycks & Dietterich 2019), pixel values for 32×32 images
     "gaussian_noise": (0.04, 0.06, 0.08, 0.09, 0.10),
     "shot_noise": (500, 250, 100, 75, 50),
     "impulse_noise": (0.01, 0.02, 0.03, 0.05, 0.07),
@@ -136,8 +182,13 @@ SEVERITY = {   # modelled on the public CIFAR-C parameters (Hendrycks & Dietteri
     "defocus_blur": ((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)),
     "motion_blur": ((10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3)),
     "zoom_blur": (1.06, 1.11, 1.16, 1.21, 1.26),
-    "snow": ((0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
-             (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)),
+    "snow": (
+        (0.1, 0.2, 1, 0.6, 8, 3, 0.95),
+        (0.1, 0.2, 1, 0.5, 10, 4, 0.9),
+        (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
+        (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85),
+        (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8),
+    ),
     "fog": ((0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)),
     "brightness": (0.05, 0.1, 0.15, 0.2, 0.3),
     "contrast": (0.75, 0.5, 0.4, 0.3, 0.15),
@@ -146,35 +197,48 @@ SEVERITY = {   # modelled on the public CIFAR-C parameters (Hendrycks & Dietteri
     "jpeg_compression": (80, 65, 58, 50, 40),
     "saturate": ((0.3, 0), (0.1, 0), (1.5, 0), (2, 0.1), (2.5, 0)),
 }
-FAMILIES = {"noise": ("gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise"),
-            "blur": ("gaussian_blur", "glass_blur", "defocus_blur", "motion_blur", "zoom_blur"),
-            "weather": ("snow", "fog", "brightness"),
-            "digital": ("contrast", "elastic_transform", "pixelate", "jpeg_compression", "saturate")}
+FAMILIES = {
+    "noise": ("gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise"),
+    "blur": ("gaussian_blur", "glass_blur", "defocus_blur", "motion_blur", "zoom_blur"),
+    "weather": ("snow", "fog", "brightness"),
+    "digital": ("contrast", "elastic_transform", "pixelate", "jpeg_compression", "saturate"),
+}
 CORRUPTIONS = tuple(c for f in FAMILIES.values() for c in f)
 
 # %% ../nbs/32_robustness.ipynb #39ffdd2a
-def corrupt(x: torch.Tensor, corruption: str, severity: int = 3, generator: torch.Generator | None = None) -> torch.Tensor:
+def corrupt(
+    x: torch.Tensor, corruption: str, severity: int = 3, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Apply a CIFAR-C style `corruption` (one of `CORRUPTIONS`) at `severity` 1–5 to images `x` (B, 3, H, W) in [0, 1].
     Modelled on Hendrycks & Dietterich (2019), not bit-identical to the released CIFAR-C files (see the notebook)."""
     check_choice("corruption", corruption, CORRUPTIONS)
-    if severity not in (1, 2, 3, 4, 5): raise ValueError(f"severity must be 1, 2, 3, 4 or 5, got {severity!r}")
-    if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"x must be RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
-    if x.is_floating_point() is False: raise ValueError(f"x must be a float tensor in [0, 1], got {x.dtype}")
+    if severity not in (1, 2, 3, 4, 5):
+        raise ValueError(f"severity must be 1, 2, 3, 4 or 5, got {severity!r}")
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"x must be RGB images (B, 3, H, W), got shape {tuple(x.shape)}")
+    if x.is_floating_point() is False:
+        raise ValueError(f"x must be a float tensor in [0, 1], got {x.dtype}")
+    if len(x) and (float(x.min()) < 0 or float(x.max()) > 1):
+        raise ValueError(f"x must hold pixels in [0, 1], got values in [{float(x.min()):.3g}, {float(x.max()):.3g}]")
     g = generator or torch.Generator().manual_seed(0)
     c = SEVERITY[corruption][severity - 1]
     B, _, H, W = x.shape
-    px = H / 32                                                   # the parameters are for 32-pixel images
+    px = H / 32  # the parameters are for 32-pixel images
     dev = x.device
     rnd = lambda *shape: torch.rand(*shape, generator=g).to(dev)
     rndn = lambda *shape: torch.randn(*shape, generator=g).to(dev)
-    if corruption == "gaussian_noise": out = x + c * rndn(x.shape)
-    elif corruption == "shot_noise": out = torch.poisson(x.cpu() * c, generator=g).to(dev) / c
-    elif corruption == "impulse_noise":   # salt and pepper, per channel as skimage's random_noise(mode='s&p')
+    if corruption == "gaussian_noise":
+        out = x + c * rndn(x.shape)
+    elif corruption == "shot_noise":
+        out = torch.poisson(x.cpu() * c, generator=g).to(dev) / c
+    elif corruption == "impulse_noise":  # salt and pepper, per channel as skimage's random_noise(mode='s&p')
         u, salt = rnd(x.shape), rnd(x.shape) < 0.5
         out = torch.where(u < c, salt.to(x.dtype), x)
-    elif corruption == "speckle_noise": out = x + x * c * rndn(x.shape)
-    elif corruption == "gaussian_blur": out = gaussian_blur(x, c * px)
-    elif corruption == "glass_blur":     # blur, jitter every pixel by up to `delta` (a vectorised local shuffle), blur
+    elif corruption == "speckle_noise":
+        out = x + x * c * rndn(x.shape)
+    elif corruption == "gaussian_blur":
+        out = gaussian_blur(x, c * px)
+    elif corruption == "glass_blur":  # blur, jitter every pixel by up to `delta` (a vectorised local shuffle), blur
         sigma, delta, iters = c
         out = gaussian_blur(x, sigma * px)
         d = max(1, round(delta * px))
@@ -184,10 +248,12 @@ def corrupt(x: torch.Tensor, corruption: str, severity: int = 3, generator: torc
             idx = ((rows + dy).clamp(0, H - 1) * W + (cols + dx).clamp(0, W - 1)).view(B, 1, H * W).expand(-1, 3, -1)
             out = out.flatten(2).gather(2, idx).view_as(out)
         out = gaussian_blur(out, sigma * px)
-    elif corruption == "defocus_blur": out = _filter2d(x, _disk(c[0] * px, c[1] * px, dev))
-    elif corruption == "motion_blur": out = _filter2d(x, _motion_kernels(B, max(1, round(c[0] * px)), c[1] * px, g, dev))
+    elif corruption == "defocus_blur":
+        out = _filter2d(x, _disk(c[0] * px, c[1] * px, dev))
+    elif corruption == "motion_blur":
+        out = _filter2d(x, _motion_kernels(B, max(1, round(c[0] * px)), c[1] * px, g, dev))
     elif corruption == "zoom_blur":
-        zs = torch.arange(1.0, c - 1e-9, 0.01)[1:]                  # the benchmark's zoom levels 1.01, 1.02, ... (1 is x itself)
+        zs = torch.arange(1.0, c - 1e-9, 0.01)[1:]  # the benchmark's zoom levels 1.01, 1.02, ... (1 is x itself)
         out = (x + sum(_zoom(x, float(z)) for z in zs)) / (len(zs) + 1)
     elif corruption == "snow":
         loc, scale, zoom, thr, radius, sigma, blend = c
@@ -204,18 +270,23 @@ def corrupt(x: torch.Tensor, corruption: str, severity: int = 3, generator: torc
         mx = x.amax((1, 2, 3), keepdim=True)
         out = (x + c[0] * fog) * mx / (mx + c[0])
     elif corruption == "brightness":
-        hsv = _rgb_to_hsv(x); hsv[:, 2] = (hsv[:, 2] + c).clamp(0, 1); out = _hsv_to_rgb(hsv)
+        hsv = _rgb_to_hsv(x)
+        hsv[:, 2] = (hsv[:, 2] + c).clamp(0, 1)
+        out = _hsv_to_rgb(hsv)
     elif corruption == "contrast":
-        m = x.mean((2, 3), keepdim=True); out = (x - m) * c + m
+        m = x.mean((2, 3), keepdim=True)
+        out = (x - m) * c + m
     elif corruption == "saturate":
-        hsv = _rgb_to_hsv(x); hsv[:, 1] = (hsv[:, 1] * c[0] + c[1]).clamp(0, 1); out = _hsv_to_rgb(hsv)
-    elif corruption == "elastic_transform":   # a small random affine map plus a smooth random displacement field
-        alpha, sigma, aff = (v * H for v in c)                        # pixels, as the benchmark's IMSIZE·c
+        hsv = _rgb_to_hsv(x)
+        hsv[:, 1] = (hsv[:, 1] * c[0] + c[1]).clamp(0, 1)
+        out = _hsv_to_rgb(hsv)
+    elif corruption == "elastic_transform":  # a small random affine map plus a smooth random displacement field
+        alpha, sigma, aff = (v * H for v in c)  # pixels, as the benchmark's IMSIZE·c
         theta = torch.eye(2, 3, device=dev).repeat(B, 1, 1)
-        theta = theta + (rnd(B, 2, 3) * 2 - 1) * aff * 2 / H          # corner points jittered by up to `aff` pixels
+        theta = theta + (rnd(B, 2, 3) * 2 - 1) * aff * 2 / H  # corner points jittered by up to `aff` pixels
         grid = F.affine_grid(theta, x.shape, align_corners=False)
         if alpha > 0:
-            disp = gaussian_blur(rnd(B, 2, H, W) * 2 - 1, sigma) * alpha   # pixels
+            disp = gaussian_blur(rnd(B, 2, H, W) * 2 - 1, sigma) * alpha  # pixels
             grid = grid + disp.permute(0, 2, 3, 1) * 2 / H
         out = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
     elif corruption == "pixelate":
@@ -223,22 +294,36 @@ def corrupt(x: torch.Tensor, corruption: str, severity: int = 3, generator: torc
         out = F.interpolate(F.interpolate(x, size=(h, w), mode="area"), size=(H, W), mode="nearest")
     elif corruption == "jpeg_compression":
         from torchvision.io import decode_jpeg, encode_jpeg
+
         u8 = (x.clamp(0, 1) * 255).round().to(torch.uint8).cpu()
         out = torch.stack(decode_jpeg(encode_jpeg(list(u8), quality=int(c)))).to(dev).float() / 255
     return out.clamp(0, 1)
 
 # %% ../nbs/32_robustness.ipynb #87f62635
-def corruption_error(model, ds, corruptions=CORRUPTIONS, severities=(1, 2, 3, 4, 5), batch_size: int = 500,
-                     device=None, seed: int = 0, progress: bool = False) -> dict:
+def corruption_error(
+    model,
+    ds,
+    corruptions=CORRUPTIONS,
+    severities=(1, 2, 3, 4, 5),
+    batch_size: int = 500,
+    device=None,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict:
     """Top-1 error (%) of `model` on `ds` under each CIFAR-C style corruption and severity: {'mean', 'by_type', 'by_family',
     'table', 'item_error'}; `item_error` (n,) is each image's fraction of corrupted versions misclassified (its mean is
     'mean' — the per-item outcomes of the findings ledger)."""
     from tqdm.auto import tqdm
-    for c in corruptions: check_choice("corruptions", c, CORRUPTIONS)
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
+
+    for c in corruptions:
+        check_choice("corruptions", c, CORRUPTIONS)
+    dev = get_device(device) if device is not None else next(model.parameters()).device
     mean, std = _norm(ds, dev)
     x_all, y_all = ds.tensors()
-    was_training = model.training; model.eval()
+    if not len(y_all):
+        raise ValueError("ds is empty: no images to corrupt")
+    was_training = model.training
+    model.eval()
     table, item_wrong = {}, torch.zeros(len(y_all))
     try:
         with torch.no_grad():
@@ -247,14 +332,24 @@ def corruption_error(model, ds, corruptions=CORRUPTIONS, severities=(1, 2, 3, 4,
                     g = torch.Generator().manual_seed(seed * 1_000_003 + ci * 10 + s)
                     wrong = 0
                     for i in range(0, len(y_all), batch_size):
-                        x = x_all[i:i + batch_size].to(dev).float() / 255
+                        x = x_all[i : i + batch_size].to(dev).float() / 255
                         xc = corrupt(x, c, s, g)
-                        miss = model((xc - mean) / std).argmax(1).cpu() != y_all[i:i + batch_size]
-                        item_wrong[i:i + batch_size] += miss.float(); wrong += int(miss.sum())
+                        miss = model((xc - mean) / std).argmax(1).cpu() != y_all[i : i + batch_size]
+                        item_wrong[i : i + batch_size] += miss.float()
+                        wrong += int(miss.sum())
                     table[(c, s)] = 100 * wrong / len(y_all)
-    finally: model.train(was_training)
+    finally:
+        model.train(was_training)
     by_type = {c: sum(table[(c, s)] for s in severities) / len(severities) for c in corruptions}
-    by_family = {f: sum(by_type[c] for c in cs if c in by_type) / max(1, sum(c in by_type for c in cs))
-                 for f, cs in FAMILIES.items() if any(c in by_type for c in cs)}
-    return dict(mean=sum(by_type.values()) / len(by_type), by_type=by_type, by_family=by_family, table=table,
-                item_error=(item_wrong / len(table)).numpy())
+    by_family = {
+        f: sum(by_type[c] for c in cs if c in by_type) / max(1, sum(c in by_type for c in cs))
+        for f, cs in FAMILIES.items()
+        if any(c in by_type for c in cs)
+    }
+    return dict(
+        mean=sum(by_type.values()) / len(by_type),
+        by_type=by_type,
+        by_family=by_family,
+        table=table,
+        item_error=(item_wrong / len(table)).numpy(),
+    )

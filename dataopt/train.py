@@ -15,7 +15,14 @@ from .core import DataoptError, cache_dir, config_key, atomic_torch_save, atomic
 from .core import get_device, set_threads, seed_everything, check_choice, check_positive
 from .data import BatchLoader
 from .models import create_model
-from .distributed import init_distributed, check_consistent, all_reduce_sum, barrier, default_workers, per_rank_batch
+from dataopt.distributed import (
+    init_distributed,
+    check_consistent,
+    all_reduce_sum,
+    barrier,
+    default_workers,
+    per_rank_batch,
+)
 from .mixbase import BatchTransform
 from .mixers import mixup_for, NO_MIXUP, METHODS as MIXUP_METHODS
 from .data import load_cifar10
@@ -29,6 +36,7 @@ __all__ = ['PRECISIONS', 'MIXUP_API', 'VANILLA', 'cpu_has_bf16', 'resolve_precis
 # %% ../nbs/03_train.ipynb #c3prec1x
 PRECISIONS = ("auto", "bf16", "fp32")
 
+
 @functools.lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:
     "Whether this CPU computes bf16 natively (AMX-BF16 or AVX512-BF16); else PyTorch emulates it, slower than fp32."
@@ -37,9 +45,10 @@ def cpu_has_bf16() -> bool:
         return True
     try:
         flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:                               # not Linux: no evidence of native bf16, so fp32
+    except OSError:  # not Linux: no evidence of native bf16, so fp32
         return False
     return bool(flags & {"amx_bf16", "avx512_bf16"})
+
 
 def resolve_precision(precision: str = "auto", device="cpu") -> str:
     "What `precision` means on `device`: 'bf16' or 'fp32' ('auto' is bf16 where the hardware computes it natively)."
@@ -50,6 +59,7 @@ def resolve_precision(precision: str = "auto", device="cpu") -> str:
     if dev.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     return "bf16" if dev.type == "cpu" and cpu_has_bf16() else "fp32"
+
 
 def autocast_context(device="cpu", precision: str = "auto"):
     "bf16 autocast on `device` when `precision` resolves to bf16 there, else a context that changes nothing."
@@ -62,6 +72,7 @@ def autocast_context(device="cpu", precision: str = "auto"):
 @dataclass
 class TrainConfig:
     "Everything that determines a trained model (and so its cache key)."
+
     model: str = "preactresnet18"
     num_classes: int = 10
     epochs: int = 10
@@ -70,21 +81,23 @@ class TrainConfig:
     momentum: float = 0.9
     nesterov: bool = True
     weight_decay: float = 1e-4
-    schedule: str = "multistep"          # 'multistep' (×gamma at milestones), 'cosine' or 'constant'
-    milestones: tuple = (0.5, 0.75)      # fractions of `epochs` (or absolute epochs when ≥ 1)
+    schedule: str = "multistep"  # 'multistep' (×gamma at milestones), 'cosine' or 'constant'
+    milestones: tuple = (0.5, 0.75)  # fractions of `epochs` (or absolute epochs when ≥ 1)
     gamma: float = 0.1
     warmup_epochs: int = 0
-    augment: bool = True                 # random crop (pad 4) + horizontal flip
-    mixup: str = "none"                  # name of the batch transform (its own parameters go in `mixup_args`)
+    augment: bool = True  # random crop (pad 4) + horizontal flip
+    mixup: str = "none"  # name of the batch transform (its own parameters go in `mixup_args`)
     mixup_args: dict = field(default_factory=dict)
     seed: int = 0
-    channels_last: bool = True           # faster convolutions on CPU and on GPUs with tensor cores
-    precision: str = "auto"              # 'auto' (bf16 where the hardware has it natively), 'bf16' or 'fp32'
+    channels_last: bool = True  # faster convolutions on CPU and on GPUs with tensor cores
+    precision: str = "auto"  # 'auto' (bf16 where the hardware has it natively), 'bf16' or 'fp32'
     model_args: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        check_positive("epochs", self.epochs); check_positive("batch_size", self.batch_size)
-        check_positive("lr", self.lr); check_positive("weight_decay", self.weight_decay, allow_zero=True)
+        check_positive("epochs", self.epochs)
+        check_positive("batch_size", self.batch_size)
+        check_positive("lr", self.lr)
+        check_positive("weight_decay", self.weight_decay, allow_zero=True)
         check_choice("schedule", self.schedule, ("multistep", "cosine", "constant"))
         check_choice("precision", self.precision, PRECISIONS)
         self.milestones = tuple(self.milestones)
@@ -97,9 +110,11 @@ def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, reduction: s
     "Cross-entropy against integer labels (B,) or soft targets (B, C)."
     if targets.dtype in (torch.int64, torch.int32, torch.uint8):
         return F.cross_entropy(logits, targets.long(), reduction=reduction)
-    if targets.shape != logits.shape: raise ValueError(f"soft targets have shape {tuple(targets.shape)}, logits {tuple(logits.shape)}")
+    if targets.shape != logits.shape:
+        raise ValueError(f"soft targets have shape {tuple(targets.shape)}, logits {tuple(logits.shape)}")
     loss = -(targets * F.log_softmax(logits, -1)).sum(-1)
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
 
 def topk_correct(logits: torch.Tensor, y: torch.Tensor, ks=(1, 5)) -> dict:
     "Number of samples whose label is among the top-k predictions, for each k."
@@ -112,29 +127,38 @@ def topk_correct(logits: torch.Tensor, y: torch.Tensor, ks=(1, 5)) -> dict:
 def evaluate(model, loader, device=None, precision: str = "auto") -> dict:
     """Loss, top-1 and top-5 accuracy (%) and error (%) of `model` over `loader` (batches of (x, y); a rank-sharded
     `BatchLoader` is summed over ranks), forward passes in `precision`."""
-    model.eval(); device = device or next(model.parameters()).device
+    model.eval()
+    device = device or next(model.parameters()).device
     n, loss, c1, c5 = 0, 0.0, 0, 0
     for x, y in loader:
-        if not len(y): continue                  # a rank's empty slice of a short last batch
+        if not len(y):
+            continue  # a rank's empty slice of a short last batch
         x, y = x.to(device), y.to(device)
         with autocast_context(device, precision):
             out = model(x)
-        out = out.float()                        # loss and ranking from fp32 logits
-        loss += float(F.cross_entropy(out, y, reduction="sum")); c = topk_correct(out, y)
+        out = out.float()  # loss and ranking from fp32 logits
+        loss += float(F.cross_entropy(out, y, reduction="sum"))
+        c = topk_correct(out, y)
         c1, c5, n = c1 + c[1], c5 + c[5], n + len(y)
-    if getattr(loader, "world_size", 1) > 1:     # each rank saw its slice of every batch: add the ranks' sums up
+    if getattr(loader, "world_size", 1) > 1:  # each rank saw its slice of every batch: add the ranks' sums up
         n, loss, c1, c5 = all_reduce_sum(torch.tensor([n, loss, c1, c5], dtype=torch.float64)).tolist()
-    return dict(loss=loss / n, top1=100 * c1 / n, top5=100 * c5 / n, top1_err=100 - 100 * c1 / n, top5_err=100 - 100 * c5 / n)
+    if not n:
+        raise ValueError("loader is empty: there is nothing to evaluate")
+    return dict(
+        loss=loss / n, top1=100 * c1 / n, top5=100 * c5 / n, top1_err=100 - 100 * c1 / n, top5_err=100 - 100 * c5 / n
+    )
 
 # %% ../nbs/03_train.ipynb #9108bac4
 def apply_batch_transform(transform: BatchTransform | None, x, y, model, num_classes: int):
     "Run `transform` on a batch: `(inputs, targets)`, integer targets turned one-hot (no transform: `(x, y)`)."
-    if transform is None: return x, y
+    if transform is None:
+        return x, y
     out = transform(x, y, model=model)
     if not isinstance(out, tuple) or len(out) != 2:
         raise TypeError(f"a batch transform must return (x, targets), got {type(out).__name__}")
     xm, t = out
-    if t.ndim == 1: t = F.one_hot(t.long(), num_classes).float()
+    if t.ndim == 1:
+        t = F.one_hot(t.long(), num_classes).float()
     return xm, t
 
 # %% ../nbs/03_train.ipynb #81febc26
@@ -142,16 +166,22 @@ def batch_transform_for(cfg: TrainConfig, train_ds, model, given: BatchTransform
     "The run's transform: `mixup_for(cfg, ...)`, or `given` — a custom `BatchTransform` that `cfg.mixup` labels."
     if given is None:
         if cfg.mixup not in MIXUP_METHODS:
-            raise ValueError(f"cfg.mixup={cfg.mixup!r} is not a built-in method ({', '.join(MIXUP_METHODS)}): "
-                             "pass the transform it labels as batch_transform=")
+            raise ValueError(
+                f"cfg.mixup={cfg.mixup!r} is not a built-in method ({', '.join(MIXUP_METHODS)}): "
+                "pass the transform it labels as batch_transform="
+            )
         return mixup_for(cfg, train_ds, model)
     if cfg.mixup in MIXUP_METHODS:
-        raise ValueError(f"batch_transform was given, but cfg.mixup={cfg.mixup!r} names a built-in method that fit "
-                         "builds from the config: put its parameters in cfg.mixup_args and drop batch_transform, or "
-                         "label your own transform in cfg.mixup with a name that is not built in")
+        raise ValueError(
+            f"batch_transform was given, but cfg.mixup={cfg.mixup!r} names a built-in method that fit "
+            "builds from the config: put its parameters in cfg.mixup_args and drop batch_transform, or "
+            "label your own transform in cfg.mixup with a name that is not built in"
+        )
     if not isinstance(given, BatchTransform):
-        raise ValueError("batch_transform must follow the BatchTransform protocol (dataopt.mixbase): `needs_model`, "
-                         f"`loss` and `__call__(x, y, *, model=None)`; got {type(given).__name__}")
+        raise ValueError(
+            "batch_transform must follow the BatchTransform protocol (dataopt.mixbase): `needs_model`, "
+            f"`loss` and `__call__(x, y, *, model=None)`; got {type(given).__name__}"
+        )
     return given
 
 # %% ../nbs/03_train.ipynb #8bda98ef
@@ -159,21 +189,25 @@ def batch_transform_for(cfg: TrainConfig, train_ds, model, given: BatchTransform
 class TrainResult:
     model: torch.nn.Module
     config: TrainConfig
-    history: list            # one dict per epoch
+    history: list  # one dict per epoch
     key: str
     from_cache: bool
     path: Path | None
     precision: str = "fp32"  # what `config.precision` resolved to on the device that trained it
+
     @property
-    def final(self): return self.history[-1] if self.history else {}
+    def final(self):
+        return self.history[-1] if self.history else {}
 
 # %% ../nbs/03_train.ipynb #a9c545ab
-MIXUP_API = 1      # the version of the BatchTransform API a mixup run was trained under (in its cache key)
+MIXUP_API = 1  # the version of the BatchTransform API a mixup run was trained under (in its cache key)
+
 
 def dataset_id(ds) -> dict:
     "What identifies a training set in a cache key: its name, size and a digest of its labels."
     y = np.asarray(getattr(ds, "targets", []))
     return dict(name=getattr(ds, "name", type(ds).__name__), n=len(ds), labels=config_key(y.tolist()))
+
 
 def run_config(cfg: TrainConfig, device="cpu") -> dict:
     """The config as it identifies a run (in its cache key and its checkpoints): `precision` resolved for `device`, and
@@ -191,96 +225,146 @@ def run_config(cfg: TrainConfig, device="cpu") -> dict:
 
 # %% ../nbs/03_train.ipynb #b4c76a18
 _GENERATORS = (torch.Generator, np.random.Generator, np.random.RandomState, random.Random)
-_OPAQUE = (torch.Tensor, torch.nn.Module, np.ndarray, type, types.ModuleType, types.FunctionType,
-           str, bytes, int, float)
+_OPAQUE = (
+    torch.Tensor,
+    torch.nn.Module,
+    np.ndarray,
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    str,
+    bytes,
+    int,
+    float,
+)
+
 
 def _generators(obj, depth: int = 4) -> dict:
     "Every random generator reachable from `obj` through attributes, bound methods, lists, tuples and dicts, by path."
     found, seen = {}, set()
+
     def walk(o, path, d):
         if id(o) in seen or o is None:
             return
         seen.add(id(o))
-        if isinstance(o, random.SystemRandom):   # the OS's entropy: no state to save, nothing to replay
+        if isinstance(o, random.SystemRandom):  # the OS's entropy: no state to save, nothing to replay
             return
         if isinstance(o, _GENERATORS):
             found[path] = o
             return
         if d < 0 or isinstance(o, _OPAQUE):
             return
-        if isinstance(o, types.MethodType):   # e.g. Puzzle Mix's `augment`, AugMix's bound method: its object's RNG
+        if isinstance(o, types.MethodType):  # e.g. Puzzle Mix's `augment`, AugMix's bound method: its object's RNG
             walk(o.__self__, f"{path}.__self__", d - 1)
         elif isinstance(o, dict):
-            for k, v in o.items(): walk(v, f"{path}[{k!r}]", d - 1)
+            for k, v in o.items():
+                walk(v, f"{path}[{k!r}]", d - 1)
         elif isinstance(o, (list, tuple)):
-            for i, v in enumerate(o): walk(v, f"{path}[{i}]", d - 1)
+            for i, v in enumerate(o):
+                walk(v, f"{path}[{i}]", d - 1)
         elif hasattr(o, "__dict__"):
-            for k, v in vars(o).items(): walk(v, f"{path}.{k}" if path else k, d - 1)
+            for k, v in vars(o).items():
+                walk(v, f"{path}.{k}" if path else k, d - 1)
+
     walk(obj, "", depth)
     return found
 
+
 def _get_state(g):
-    if isinstance(g, torch.Generator): return g.get_state()
-    if isinstance(g, np.random.Generator): return g.bit_generator.state
-    if isinstance(g, np.random.RandomState): return g.get_state()
+    if isinstance(g, torch.Generator):
+        return g.get_state()
+    if isinstance(g, np.random.Generator):
+        return g.bit_generator.state
+    if isinstance(g, np.random.RandomState):
+        return g.get_state()
     return g.getstate()
 
+
 def _set_state(g, state):
-    if isinstance(g, torch.Generator): g.set_state(state)
-    elif isinstance(g, np.random.Generator): g.bit_generator.state = state
-    elif isinstance(g, np.random.RandomState): g.set_state(state)
-    else: g.setstate(state)
+    if isinstance(g, torch.Generator):
+        g.set_state(state)
+    elif isinstance(g, np.random.Generator):
+        g.bit_generator.state = state
+    elif isinstance(g, np.random.RandomState):
+        g.set_state(state)
+    else:
+        g.setstate(state)
+
 
 def rng_states(transform=None) -> dict:
     """Every random state a run draws from: torch's global generators (CPU and CUDA), numpy's and python's, and each
     generator `transform` holds (torch / numpy / python, found through its attributes), for `restore_rng_states`."""
-    st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
-              transform={p: _get_state(g) for p, g in _generators(transform).items()})
+    st = dict(
+        torch=torch.get_rng_state(),
+        numpy=np.random.get_state(),
+        python=random.getstate(),
+        transform={p: _get_state(g) for p, g in _generators(transform).items()},
+    )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         st["cuda"] = torch.cuda.get_rng_state_all()
     return st
+
 
 def restore_rng_states(st, transform=None):
     "Put back what `rng_states` saved (a bare tensor is the torch state alone, as checkpoints before this held)."
     if isinstance(st, torch.Tensor):
         st = dict(torch=st)
     torch.set_rng_state(st["torch"].cpu())
-    if "numpy" in st: np.random.set_state(st["numpy"])
-    if "python" in st: random.setstate(st["python"])
-    if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
+    if "numpy" in st:
+        np.random.set_state(st["numpy"])
+    if "python" in st:
+        random.setstate(st["python"])
+    if "cuda" in st and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st["cuda"])
     have, saved = _generators(transform), st.get("transform", {})
     for p, g in have.items():
-        if p in saved: _set_state(g, saved[p])
+        if p in saved:
+            _set_state(g, saved[p])
     missing = sorted(set(have) - set(saved))
     if missing:
-        warnings.warn(f"the checkpoint holds no state for the batch transform's generators {missing}: "
-                      "the resumed run draws different random numbers than an uninterrupted one would")
+        warnings.warn(
+            f"the checkpoint holds no state for the batch transform's generators {missing}: "
+            "the resumed run draws different random numbers than an uninterrupted one would"
+        )
 
 # %% ../nbs/03_train.ipynb #18e4a959
 def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     "Per-step LR schedule: optional linear warm-up, then multistep / cosine / constant."
     total, warm = cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch
     ms = [m * steps_per_epoch for m in cfg.milestone_epochs()]
+
     def factor(step):
-        if step < warm: return (step + 1) / warm
-        if cfg.schedule == "cosine": return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-        if cfg.schedule == "multistep": return cfg.gamma ** sum(step >= m for m in ms)
+        if step < warm:
+            return (step + 1) / warm
+        if cfg.schedule == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+        if cfg.schedule == "multistep":
+            return cfg.gamma ** sum(step >= m for m in ms)
         return 1.0
+
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 # %% ../nbs/03_train.ipynb #87a533a6
 _SHARED = "DATAOPT_CACHE must be one folder every rank sees (a shared filesystem), and every rank must call fit with the same arguments"
 
+
 def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
     "A checkpoint of this run, checked: readable, written for `cfg` on `dev`, fitting `model` (else `DataoptError`)."
-    try: state = torch.load(path, map_location=dev, weights_only=False)
-    except Exception as e: raise DataoptError(f"checkpoint {path} cannot be read ({type(e).__name__}: {str(e)[:200]}); delete it to train again") from None
+    try:
+        state = torch.load(path, map_location=dev, weights_only=False)
+    except Exception as e:
+        raise DataoptError(
+            f"checkpoint {path} cannot be read ({type(e).__name__}: {str(e)[:200]}); delete it to train again"
+        ) from None
     want = run_config(cfg, dev)
     if "config" in state and config_key(state["config"]) != config_key(want):
         keys = set(want) | set(state["config"])
         diff = sorted(k for k in keys if config_key(state["config"].get(k)) != config_key(want.get(k)))
-        raise DataoptError(f"checkpoint {path} was written for another config (differs in {', '.join(diff) or 'its keys'}); delete it to train again")
-    try: model.load_state_dict(state["model"])
+        raise DataoptError(
+            f"checkpoint {path} was written for another config (differs in {', '.join(diff) or 'its keys'}); delete it to train again"
+        )
+    try:
+        model.load_state_dict(state["model"])
     except (RuntimeError, KeyError) as e:
         raise DataoptError(f"checkpoint {path} does not fit a {cfg.model}: {str(e).splitlines()[0][:200]}") from None
     return state
@@ -289,18 +373,21 @@ def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
 def _optimizer(model, cfg: TrainConfig):
     "SGD (Nesterov momentum) with weight decay on the weights, none on biases and normalisation parameters."
     decay, no_decay = [], []
-    for p in model.parameters(): (no_decay if p.ndim <= 1 else decay).append(p)
+    for p in model.parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0)
 
 # %% ../nbs/03_train.ipynb #452842f0
-def _train_epoch(net, model, loader, opt, sched, transform, cfg: TrainConfig, dev, prec: str, bar,
-                 steps_left: int | None) -> tuple[dict, int]:
+def _train_epoch(
+    net, model, loader, opt, sched, transform, cfg: TrainConfig, dev, prec: str, bar, steps_left: int | None
+) -> tuple[dict, int]:
     "One epoch over `bar` (the loader, maybe with a progress bar): the epoch's record and the steps taken."
     t0, tot, n, correct, steps = time.perf_counter(), 0.0, 0, 0, 0
     batch_loss = transform.loss if transform is not None else None
     for x, y in bar:
-        if cfg.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        if cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         # gradients are cleared before the transform: a method that back-propagates a clean loss for its
         # saliency (Puzzle Mix with λ_clean > 0) leaves those parameter gradients in place to be reused
         opt.zero_grad(set_to_none=True)
@@ -309,30 +396,46 @@ def _train_epoch(net, model, loader, opt, sched, transform, cfg: TrainConfig, de
         xm, t = apply_batch_transform(transform, x, y, model, cfg.num_classes)
         with autocast_context(dev, prec):
             out = net(xm)
-        out = out.float()            # the loss's softmax in fp32: bf16 logits would round the log-probabilities
+        out = out.float()  # the loss's softmax in fp32: bf16 logits would round the log-probabilities
         loss = batch_loss(out, t) if batch_loss is not None else soft_cross_entropy(out, t)
         loss.backward()
         opt.step()
         sched.step()
         tot += float(loss.detach()) * len(y)
         n += len(y)
-        out = out[:len(t)]
-        correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())   # mixed: the dominant label
-        if hasattr(bar, "set_postfix"): bar.set_postfix(loss=f"{tot / n:.3f}")
+        out = out[: len(t)]
+        correct += int((out.argmax(1) == (t.argmax(1) if t.ndim == 2 else t)).sum())  # mixed: the dominant label
+        if hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{tot / n:.3f}")
         steps += 1
-        if steps_left is not None and steps >= steps_left: break
+        if steps_left is not None and steps >= steps_left:
+            break
     if getattr(loader, "world_size", 1) > 1:
         tot, n, correct = all_reduce_sum(torch.tensor([tot, n, correct], dtype=torch.float64)).tolist()
     dt = time.perf_counter() - t0
-    rec = dict(lr=opt.param_groups[0]["lr"], train_loss=tot / n, train_acc=100 * correct / n, seconds=dt,
-               images_per_s=n / dt)
+    rec = dict(
+        lr=opt.param_groups[0]["lr"], train_loss=tot / n, train_acc=100 * correct / n, seconds=dt, images_per_s=n / dt
+    )
     return rec, steps
 
 # %% ../nbs/03_train.ipynb #619fec62
-def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTransform | None = None,
-        device="auto", cache: bool = True, progress: bool = True, threads: int | None = None,
-        max_steps: int | None = None, stop_after_epoch: int | None = None, tag: str = "",
-        load_only: bool = False, keep_epochs=(), sync_bn: bool | None = None) -> TrainResult:
+def fit(
+    cfg: TrainConfig,
+    train_ds,
+    test_ds=None,
+    *,
+    batch_transform: BatchTransform | None = None,
+    device="auto",
+    cache: bool = True,
+    progress: bool = True,
+    threads: int | None = None,
+    max_steps: int | None = None,
+    stop_after_epoch: int | None = None,
+    tag: str = "",
+    load_only: bool = False,
+    keep_epochs=(),
+    sync_bn: bool | None = None,
+) -> TrainResult:
     """Train `cfg.model` on `train_ds` (evaluating on `test_ds` each epoch), resuming or reusing a cached run.
     The batch transform is built from `cfg.mixup` / `cfg.mixup_args`; `batch_transform` passes a custom one, which
     `cfg.mixup` labels. `load_only` returns the cached model and raises `DataoptError` instead of training when there
@@ -352,22 +455,25 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
     dev = get_device(device)
     if ws > 1:
         per_rank_batch(cfg.batch_size, ws)
-        if dev.type == "cuda": dev = torch.device("cuda", torch.cuda.current_device())
+        if dev.type == "cuda":
+            dev = torch.device("cuda", torch.cuda.current_device())
         sync_bn = dev.type == "cuda" if sync_bn is None else sync_bn
         if sync_bn and dev.type != "cuda":
             raise ValueError("sync_bn=True needs CUDA devices: PyTorch's SyncBatchNorm has no CPU kernel")
     progress = progress and main
-    if dev.type == "cpu": set_threads(threads or (default_workers() if ws > 1 else None))
-    prec = resolve_precision(cfg.precision, dev)   # before the key: the key says which precision trained the run
+    if dev.type == "cpu":
+        set_threads(threads or (default_workers() if ws > 1 else None))
+    prec = resolve_precision(cfg.precision, dev)  # before the key: the key says which precision trained the run
     key = config_key(run_config(cfg, dev), dataset_id(train_ds), tag)
     check_consistent("the run's config and data (cache key)", key, _SHARED)
     ckdir = cache_dir() / "checkpoints" / f"{cfg.model}-{key}"
     final_p, last_p = ckdir / "model.pt", ckdir / "last.pt"
     if main and cache and max_steps is None:
-        sweep_stale_temps(ckdir)        # what a killed run's interrupted atomic write left behind (a checkpoint's size)
-    gen = seed_everything(cfg.seed)     # before building the model: its initial weights are part of the run
+        sweep_stale_temps(ckdir)  # what a killed run's interrupted atomic write left behind (a checkpoint's size)
+    gen = seed_everything(cfg.seed)  # before building the model: its initial weights are part of the run
     model = create_model(cfg.model, cfg.num_classes, **cfg.model_args)
-    if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
     model = model.to(dev)
     # after the model (its `stages` choose Manifold mixup's layers) and from the config's seed alone: a transform's
     # generator does not draw from the global state, so building it changes no other random number of the run
@@ -378,23 +484,38 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
         raise ValueError(f"keep_epochs={tuple(keep_epochs)} must lie in [1, {cfg.epochs}]")
     have_final = use_cache and final_p.exists()
     have_kept = all((ckdir / f"epoch{e}.pt").exists() for e in keep)
-    check_consistent(f"which checkpoints exist in {ckdir}", (have_final, have_kept, use_cache and last_p.exists()), _SHARED)
+    check_consistent(
+        f"which checkpoints exist in {ckdir}", (have_final, have_kept, use_cache and last_p.exists()), _SHARED
+    )
     if have_final and not have_kept:
-        if load_only: raise DataoptError(f"the cached {cfg.model} run {ckdir} lacks the weights of epochs {keep}")
-        if progress: print(f"re-training {cfg.model}: the cached run did not keep the weights of epochs {keep}")
+        if load_only:
+            raise DataoptError(f"the cached {cfg.model} run {ckdir} lacks the weights of epochs {keep}")
+        if progress:
+            print(f"re-training {cfg.model}: the cached run did not keep the weights of epochs {keep}")
         barrier()
-        if main: final_p.unlink(missing_ok=True)
+        if main:
+            final_p.unlink(missing_ok=True)
         have_final = False
     if have_final:
         state = _load_checkpoint(final_p, cfg, model, dev)
         model.eval()
         return TrainResult(model, cfg, state["history"], key, True, final_p, prec)
-    if load_only: raise DataoptError(f"no trained {cfg.model} cached for this config (looked for {final_p})")
+    if load_only:
+        raise DataoptError(f"no trained {cfg.model} cached for this config (looked for {final_p})")
 
-    loader = BatchLoader(train_ds, cfg.batch_size, train=True, augment=cfg.augment, device=dev, seed=cfg.seed,
-                         rank=env.rank, world_size=ws)
-    test_loader = None if test_ds is None else BatchLoader(test_ds, 500, train=False, device=dev, rank=env.rank,
-                                                           world_size=ws)
+    loader = BatchLoader(
+        train_ds,
+        cfg.batch_size,
+        train=True,
+        augment=cfg.augment,
+        device=dev,
+        seed=cfg.seed,
+        rank=env.rank,
+        world_size=ws,
+    )
+    test_loader = (
+        None if test_ds is None else BatchLoader(test_ds, 500, train=False, device=dev, rank=env.rank, world_size=ws)
+    )
     opt = _optimizer(model, cfg)
     sched = make_scheduler(opt, cfg, len(loader))
     history, start = [], 0
@@ -410,11 +531,14 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
     net = model
     if ws > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        if sync_bn: net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)   # same parameters, BN layers swapped
+
+        if sync_bn:
+            net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # same parameters, BN layers swapped
         net = DDP(net, device_ids=[dev.index] if dev.type == "cuda" else None)
 
-    def save(obj, path):                 # rank 0 writes; the others wait so that no rank races ahead of a checkpoint
-        if main: atomic_torch_save(obj, path)
+    def save(obj, path):  # rank 0 writes; the others wait so that no rank races ahead of a checkpoint
+        if main:
+            atomic_torch_save(obj, path)
         barrier()
 
     step = 0
@@ -422,8 +546,19 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
         net.train()
         loader.set_epoch(epoch)
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
-        rec, steps = _train_epoch(net, model, loader, opt, sched, transform, cfg, dev, prec, bar,
-                                  None if max_steps is None else max_steps - step)
+        rec, steps = _train_epoch(
+            net,
+            model,
+            loader,
+            opt,
+            sched,
+            transform,
+            cfg,
+            dev,
+            prec,
+            bar,
+            None if max_steps is None else max_steps - step,
+        )
         step += steps
         rec = dict(epoch=epoch + 1, **rec)
         if test_loader is not None:
@@ -431,17 +566,28 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
         history.append(rec)
         if progress:
             msg = f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f}, {rec['images_per_s']:.0f} img/s"
-            if test_loader is not None: msg += f", test top-1 {rec['test_top1']:.2f}%"
+            if test_loader is not None:
+                msg += f", test top-1 {rec['test_top1']:.2f}%"
             print(msg, flush=True)
-        if max_steps is not None and step >= max_steps: break
+        if max_steps is not None and step >= max_steps:
+            break
         if use_cache and epoch + 1 in keep:
             save(dict(model=model.state_dict(), epoch=epoch + 1), ckdir / f"epoch{epoch + 1}.pt")
         if use_cache:
             # every random state the run draws from, the batch transform's own generators included: a resumed
             # mixup run must mix the next batches exactly as the uninterrupted run does
-            save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                      rng=rng_states(transform), history=history, epoch=epoch,
-                      config=run_config(cfg, dev)), last_p)
+            save(
+                dict(
+                    model=model.state_dict(),
+                    opt=opt.state_dict(),
+                    sched=sched.state_dict(),
+                    rng=rng_states(transform),
+                    history=history,
+                    epoch=epoch,
+                    config=run_config(cfg, dev),
+                ),
+                last_p,
+            )
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch:
             return TrainResult(_plain(model, cfg, sync_bn and ws > 1), cfg, history, key, False, last_p, prec)
     model.eval()
@@ -458,14 +604,18 @@ def fit(cfg: TrainConfig, train_ds, test_ds=None, *, batch_transform: BatchTrans
 # %% ../nbs/03_train.ipynb #6469f762
 def _plain(model, cfg: TrainConfig, converted: bool):
     "`model` itself, or — when SyncBatchNorm layers were swapped in — a plain copy that also runs on one CPU process."
-    if not converted: return model
+    if not converted:
+        return model
     fresh = create_model(cfg.model, cfg.num_classes, **cfg.model_args).to(next(model.parameters()).device)
-    fresh.load_state_dict(model.state_dict()); return fresh.train(model.training)
+    fresh.load_state_dict(model.state_dict())
+    return fresh.train(model.training)
+
 
 def load_epoch(result: TrainResult, epoch: int, device=None) -> torch.nn.Module:
     "The model of a cached `fit` run as it was after `epoch` (kept with `keep_epochs`), in eval mode."
     p = Path(result.path).parent / f"epoch{int(epoch)}.pt" if result.path else None
-    if p is None or not p.exists(): raise DataoptError(f"epoch {epoch} was not kept for this run: pass keep_epochs to fit (looked for {p})")
+    if p is None or not p.exists():
+        raise DataoptError(f"epoch {epoch} was not kept for this run: pass keep_epochs to fit (looked for {p})")
     dev = device or next(result.model.parameters()).device
     model = create_model(result.config.model, result.config.num_classes, **result.config.model_args).to(dev)
     model.load_state_dict(torch.load(p, map_location=dev, weights_only=False)["model"])
@@ -473,31 +623,52 @@ def load_epoch(result: TrainResult, epoch: int, device=None) -> torch.nn.Module:
 
 # %% ../nbs/03_train.ipynb #4f3700c6
 VANILLA = {
-    "smoke": dict(config=TrainConfig(model="small_cnn", epochs=3, batch_size=100, lr=0.05, schedule="cosine"), n_train=1000, n_test=500),
-    "small": dict(config=TrainConfig(model="preactresnet18", epochs=15, batch_size=100, lr=0.1, milestones=(1 / 3, 2 / 3)), n_train=5170, n_test=None),
-    "paper": dict(config=TrainConfig(model="preactresnet18", epochs=1200, batch_size=100, lr=0.1, milestones=(400, 800)), n_train=None, n_test=None, source="full"),
+    "smoke": dict(
+        config=TrainConfig(model="small_cnn", epochs=3, batch_size=100, lr=0.05, schedule="cosine"),
+        n_train=1000,
+        n_test=500,
+    ),
+    "small": dict(
+        config=TrainConfig(model="preactresnet18", epochs=15, batch_size=100, lr=0.1, milestones=(1 / 3, 2 / 3)),
+        n_train=5170,
+        n_test=None,
+    ),
+    "paper": dict(
+        config=TrainConfig(model="preactresnet18", epochs=1200, batch_size=100, lr=0.1, milestones=(400, 800)),
+        n_train=None,
+        n_test=None,
+        source="full",
+    ),
 }
+
 
 def vanilla_data(scale: str = "small"):
     "The CIFAR-10 train/test sets the vanilla classifier of `scale` uses (capped in size for smoke/small)."
     spec = VANILLA[check_choice("scale", scale, tuple(VANILLA))]
     tr, te = load_cifar10("train", spec.get("source", "auto")), load_cifar10("test", spec.get("source", "auto"))
-    if spec["n_train"] and len(tr) > spec["n_train"]: tr = tr.subset(np.arange(spec["n_train"]), f"{tr.name}, first {spec['n_train']}")
-    if spec["n_test"] and len(te) > spec["n_test"]: te = te.subset(np.arange(spec["n_test"]), f"{te.name}, first {spec['n_test']}")
+    if spec["n_train"] and len(tr) > spec["n_train"]:
+        tr = tr.subset(np.arange(spec["n_train"]), f"{tr.name}, first {spec['n_train']}")
+    if spec["n_test"] and len(te) > spec["n_test"]:
+        te = te.subset(np.arange(spec["n_test"]), f"{te.name}, first {spec['n_test']}")
     return tr, te
+
 
 def train_vanilla(scale: str = "small", device="auto", progress=True, max_steps=None, **kw) -> TrainResult:
     "The vanilla CIFAR-10 classifier of `scale`, trained once and cached (chapters 3–5 reuse it)."
     tr, te = vanilla_data(scale)
     return fit(VANILLA[scale]["config"], tr, te, device=device, progress=progress, max_steps=max_steps, **kw)
 
+
 def bench_setup(batch_size: int = 100, device="auto", threads: int | None = None):
     """What the mixup benchmarks share: `(device, x, y, model, trained)` — a CIFAR-10 test batch and the small-scale
     vanilla PreActResNet18 when it is cached (`trained=True`, realistic saliency), else a freshly initialised one."""
     dev = get_device(device)
-    if dev.type == "cpu": set_threads(threads)
+    if dev.type == "cpu":
+        set_threads(threads)
     torch.manual_seed(0)
     x, y = next(iter(BatchLoader(load_cifar10("test"), batch_size, train=False, device=dev)))
-    try: model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
-    except DataoptError: model, trained = create_model("preactresnet18", 10).to(dev), False
+    try:
+        model, trained = train_vanilla("small", device=dev, progress=False, load_only=True).model, True
+    except DataoptError:
+        model, trained = create_model("preactresnet18", 10).to(dev), False
     return dev, x, y, model.to(memory_format=torch.contiguous_format), trained
