@@ -28,14 +28,15 @@ __all__ = ['MODES', 'MEMORYBANK_PROMPT', 'METHODS', 'CCMState', 'CondLoRALinear'
 
 # %% ../nbs/70_ccm.ipynb #66176493
 class CCMState:
-    "What the current forward pass needs beyond token ids: the ⟨COMP⟩ mask for the adapters and the CCM attention layout."
+    """What the current forward pass needs beyond token ids: the ⟨COMP⟩ mask for the adapters and the CCM attention
+    layout."""
 
     def __init__(self):
         self.comp_mask = None
         self.attn_mask = None
         self.merge_weights = None
 
-
+# %% ../nbs/70_ccm.ipynb #6ab9bb71
 class CondLoRALinear(nn.Module):
     "Conditional LoRA (Sec. 7.3.1, Fig. 7.4): `base(x) + m * B(A(dropout(x))) * alpha / r`, m = 1 at ⟨COMP⟩ tokens."
 
@@ -70,7 +71,8 @@ class CondLoRALinear(nn.Module):
 
 # %% ../nbs/70_ccm.ipynb #b5765768
 class _LayoutAttention(AttentionOverride):
-    "CCM's attention (Fig. 7.3): the batch's layout mask, and merged memory slots (CCM-merge, Compressive) as extra keys."
+    """CCM's attention (Fig. 7.3): the batch's layout mask, and merged memory slots (CCM-merge, Compressive) as extra
+    keys."""
 
     def __init__(self, state):
         self.state = state
@@ -111,7 +113,7 @@ class Layout:
     merge_weights: torch.Tensor | None  # (M, L) for merge
     answer_slice: slice  # positions whose logits predict the answer tokens
 
-
+# %% ../nbs/70_ccm.ipynb #0afab398
 def build_layout(
     prefix: list,
     segments: list,
@@ -196,7 +198,7 @@ def build_layout(
 def _hf_model(llm_or_model):
     return llm_or_model.model if hasattr(llm_or_model, "tokenizer") and hasattr(llm_or_model, "model") else llm_or_model
 
-
+# %% ../nbs/70_ccm.ipynb #024d3fe2
 class CCM(nn.Module):
     "Compressed context memory (Sec. 7.3.1) around a frozen causal LM: ⟨COMP⟩ embeddings + (conditional) LoRA."
 
@@ -338,7 +340,7 @@ def _expand_cache(kv, batch: int):
         c.update(k.expand(batch, -1, -1, -1).contiguous(), v.expand(batch, -1, -1, -1).contiguous(), i)
     return c
 
-
+# %% ../nbs/70_ccm.ipynb #332c95b8
 def _cat_kv(*parts):
     parts = [p_ for p_ in parts if p_ is not None]
     if not parts:
@@ -348,13 +350,14 @@ def _cat_kv(*parts):
         for i in range(len(parts[0]))
     ]
 
-
+# %% ../nbs/70_ccm.ipynb #8a1d856e
 def _kv_len(kv):
     return 0 if kv is None else kv[0][0].shape[2]
 
-
+# %% ../nbs/70_ccm.ipynb #c26b23f2
 class MemorySession:
-    "Shared verbs of the memory sessions: subclasses set `model` (the HF model), `kv` (per-layer (k, v) or None) and `pos`."
+    """Shared verbs of the memory sessions: subclasses set `model` (the HF model), `kv` (per-layer (k, v) or None) and
+    `pos`."""
 
     peak_kv = 0
 
@@ -374,7 +377,8 @@ class MemorySession:
 
     @torch.no_grad()
     def score(self, query, options) -> tuple:
-        "Log-likelihood of each option's tokens after `query` (token-id lists), and each option's length, in one batched pass."
+        """Log-likelihood of each option's tokens after `query` (token-id lists), and each option's length, in one
+        batched pass."""
         query = check_token_ids(query, "query").tolist()
         if isinstance(options, (str, bytes)) or not len(options):
             raise ValueError("options must be non-empty token lists")
@@ -512,7 +516,7 @@ def _bf16_ok(device) -> bool:
             return False
     return False
 
-
+# %% ../nbs/70_ccm.ipynb #a8d58559
 def train_ccm(
     ccm: CCM,
     sample_fn,
@@ -589,7 +593,7 @@ class _PlainSession(MemorySession):
             raise ValueError("ids is an empty turn: nothing to add")
         return check_token_ids(ids, "ids").tolist()
 
-
+# %% ../nbs/70_ccm.ipynb #3c6499ab
 class FullContextSession(_PlainSession):
     "Full context: every key/value of c(1..t) stays (Fig. 7.5 a)."
 
@@ -601,7 +605,7 @@ class FullContextSession(_PlainSession):
         self.peak_kv = self.kv_length()
         return self
 
-
+# %% ../nbs/70_ccm.ipynb #356ae925
 class NoContextSession(_PlainSession):
     "No context: the model answers from the prefix alone."
 
@@ -610,7 +614,7 @@ class NoContextSession(_PlainSession):
         self.t += 1
         return self
 
-
+# %% ../nbs/70_ccm.ipynb #3033bb0e
 class CompressiveSession(_PlainSession):
     "Compressive-Transformer memory [160] with mean pooling: c(t)'s keys/values pooled into `n_comp` slots."
 
@@ -634,9 +638,10 @@ class CompressiveSession(_PlainSession):
         self.t += 1
         return self
 
-
+# %% ../nbs/70_ccm.ipynb #32754fce
 class GistFixedSession(MemorySession):
-    "Gisting with a fixed context (Fig. 7.5 b): every step compresses the whole c(1..t) at once with the ⟨COMP⟩ adapter."
+    """Gisting with a fixed context (Fig. 7.5 b): every step compresses the whole c(1..t) at once with the ⟨COMP⟩
+    adapter."""
 
     def __init__(self, ccm, prefix=()):
         if not isinstance(ccm, CCM):
@@ -663,8 +668,11 @@ class GistFixedSession(MemorySession):
         self.peak_kv = len(self.prefix) + len(self.context) + self.ccm.n_comp
         return self
 
-
-MEMORYBANK_PROMPT = "Summarize the key facts of this message in one short sentence, keeping every name, place, time and number.\n\n{turn}"
+# %% ../nbs/70_ccm.ipynb #5c89d743
+MEMORYBANK_PROMPT = (
+    "Summarize the key facts of this message in one short sentence, keeping every name, place, time and"
+    " number.\n\n{turn}"
+)
 
 
 class MemoryBankSession(_PlainSession):
@@ -701,7 +709,8 @@ METHODS = ("ccm", "full", "none", "compressive", "gist_fixed", "memorybank")
 
 
 def make_session(model, method: str, tok=None, prefix=(), n_comp: int = 2) -> MemorySession:
-    "A fresh memory session of `method` (see `METHODS`) around `model` (a `CCM` for ccm / gist_fixed, else the base model)."
+    """A fresh memory session of `method` (see `METHODS`) around `model` (a `CCM` for ccm / gist_fixed, else the base
+    model)."""
     check_choice("method", method, METHODS)
     if method in ("ccm", "gist_fixed") and not isinstance(model, CCM):
         raise ValueError(f"method={method!r} needs a CCM model")
@@ -731,7 +740,7 @@ def _rotary(model):
         raise ValueError("streaming needs a RoPE model exposing `model.rotary_emb` (LLaMA-style)")
     return rot
 
-
+# %% ../nbs/70_ccm.ipynb #4702ae6d
 def _rerotate(kv, delta, rot):
     "Keys rotated by RoPE at position p moved to p + delta (per position); values unchanged."
     from transformers.models.llama.modeling_llama import rotate_half
@@ -743,7 +752,7 @@ def _rerotate(kv, delta, rot):
     cos, sin = cos[:, None].to(k0.dtype), sin[:, None].to(k0.dtype)
     return [(k * cos + rotate_half(k) * sin, v) for k, v in kv]
 
-
+# %% ../nbs/70_ccm.ipynb #1d9a7723
 @torch.no_grad()
 def stream_perplexity(
     model,
@@ -776,7 +785,8 @@ def stream_perplexity(
         raise ValueError(f"ccm_size={ccm_size} holds less than one compression ({n_comp} slots)")
     if sink + ccm_size + compress_len + block > kv_size:
         raise ValueError(
-            f"kv_size={kv_size} must exceed sink + ccm_size + compress_len + block = {sink + ccm_size + compress_len + block}"
+            f"kv_size={kv_size} must exceed sink + ccm_size + compress_len + block ="
+            f" {sink + ccm_size + compress_len + block}"
         )
     hf = ccm.model if ccm is not None else _hf_model(model)
     ids = torch.as_tensor(ids, dtype=torch.long).flatten()
@@ -788,7 +798,8 @@ def stream_perplexity(
         and len(ids) > hf.config.max_position_embeddings
     ):
         raise ValueError(
-            f"a {len(ids)}-token stream passes the model's window of {hf.config.max_position_embeddings}: use 'window' or 'ccm'"
+            f"a {len(ids)}-token stream passes the model's window of {hf.config.max_position_embeddings}: use 'window'"
+            " or 'ccm'"
         )
     dev = next(hf.parameters()).device
     rot = _rotary(hf)

@@ -99,7 +99,8 @@ def bench_ccm(
     T = max(steps)
     out = {"steps": {}}
     print(
-        f"CCM benchmark: SmolLM2-135M on {dev}, <COMP> length {n_comp}, one ~{sum(map(len, segs)) // len(segs)}-token demonstration per step"
+        f"CCM benchmark: SmolLM2-135M on {dev}, <COMP> length {n_comp}, one ~{sum(map(len, segs)) // len(segs)}-token"
+        " demonstration per step"
     )
     for t in steps:
         row = {
@@ -112,9 +113,10 @@ def bench_ccm(
         }
         out["steps"][t] = row
         print(
-            f"  t={t:2d}: peak KV full {row['full']['kv_length']:4d} / concat {row['concat']['kv_length']:3d} / merge {row['merge']['kv_length']:3d} positions; "
-            f"memory ratio concat {row['concat']['memory_ratio']:.2f}, merge {row['merge']['memory_ratio']:.2f}; "
-            f"per-turn latency ratio concat {row['concat']['latency_ratio']:.2f}, merge {row['merge']['latency_ratio']:.2f}"
+            f"  t={t:2d}: peak KV full {row['full']['kv_length']:4d} / concat {row['concat']['kv_length']:3d} / merge"
+            f" {row['merge']['kv_length']:3d} positions; memory ratio concat {row['concat']['memory_ratio']:.2f}, merge"
+            f" {row['merge']['memory_ratio']:.2f}; per-turn latency ratio concat {row['concat']['latency_ratio']:.2f},"
+            f" merge {row['merge']['latency_ratio']:.2f}"
         )
     # batched inference against each method's step-T context KV
     thr = {}
@@ -158,8 +160,10 @@ def bench_ccm(
     for m, r in thr.items():
         r["throughput_ratio"] = r["samples_per_second"] / thr["full"]["samples_per_second"]
         print(
-            f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s ({r['throughput_ratio']:.2f}x full), "
-            f"context KV {r['context_kv_length']} positions = {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in {kv_budget_mib:.0f} MiB"
+            f"  batched answers at t={T} ({batch} samples): {m:6s} {r['samples_per_second']:7.1f} samples/s"
+            f" ({r['throughput_ratio']:.2f}x full), context KV {r['context_kv_length']} positions ="
+            f" {r['kv_bytes_per_sample'] / 2**10:.0f} KiB/sample -> max batch {r['max_batch_in_budget']} in"
+            f" {kv_budget_mib:.0f} MiB"
         )
     out["throughput"] = thr
     return out
@@ -248,7 +252,8 @@ PAPER_TRAINING = dict(r=8, alpha=16, dropout=0.05, lr=3e-4, warmup=0.03, batch=1
 
 
 def dry_run_paper_config(name: str, device="cpu") -> dict:
-    "Check a `PAPER_CONFIGS` entry end to end on a 2-layer model of its family with random tokens (one training step, one session)."
+    """Check a `PAPER_CONFIGS` entry end to end on a 2-layer model of its family with random tokens (one training step,
+    one session)."""
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]
     if "paper_only" in pc:

@@ -36,7 +36,8 @@ LABEL_WORDS = "alpha beta gamma delta north south east west zeta sun moon star r
 
 @dataclass
 class OnlineSample:
-    "One identity's interaction: context segments c(1..T), then a query with answer options (the first `answer` is right)."
+    """One identity's interaction: context segments c(1..T), then a query with answer options (the first `answer` is
+    right)."""
 
     segments: list  # texts c(1), ..., c(T)
     query: str
@@ -44,7 +45,7 @@ class OnlineSample:
     answer: int  # index of the right option
     task: str = ""
 
-
+# %% ../nbs/71_ccmtasks.ipynb #e1eec70d
 def icl_sample(rng, T: int = 16, split: str = "train", n_classes: int | None = None) -> OnlineSample:
     "An online in-context-learning sample: T demonstrations of a random word-sorting task, then a query word."
     check_choice("split", split, ("train", "test"))
@@ -59,7 +60,7 @@ def icl_sample(rng, T: int = 16, split: str = "train", n_classes: int | None = N
         demos, f"Input: {rng.choice(CATEGORIES[cats[c]])}\nLabel:", [f" {l}" for l in labels], c, "+".join(cats)
     )
 
-
+# %% ../nbs/71_ccmtasks.ipynb #36810369
 ATTRIBUTES = {
     "city": (
         "I live in {}.",
@@ -112,7 +113,8 @@ def personal_sample(rng, T: int = 8) -> OnlineSample:
 
 # %% ../nbs/71_ccmtasks.ipynb #184933fc
 def full_layout(prefix: list, segments: list, query: list, answer: list) -> Layout:
-    "The raw sequence [prefix, c(1..t), I(t), O(t)] under a causal mask: what full-context fine-tuning (Sec. 7.4) trains on."
+    """The raw sequence [prefix, c(1..t), I(t), O(t)] under a causal mask: what full-context fine-tuning (Sec. 7.4)
+    trains on."""
     if not answer:
         raise ValueError("answer must hold at least one token")
     ids = list(prefix) + [x for s in segments for x in s] + list(query)
@@ -131,7 +133,7 @@ def full_layout(prefix: list, segments: list, query: list, answer: list) -> Layo
         slice(a0 - 1, L - 1),
     )
 
-
+# %% ../nbs/71_ccmtasks.ipynb #b1cbd991
 def sample_layout(tok, sample: OnlineSample, t: int, n_comp: int, mode: str, prefix=()) -> Layout:
     "Algorithm 6's (x_i, y_i) for `sample` at time step `t`; `mode='full'` gives the raw full-context sequence instead."
     if not 1 <= t <= len(sample.segments):
@@ -219,7 +221,7 @@ def dialogue_sample(rng, T: int = 8) -> OnlineSample:
     q = rng.choice(filled)
     return OnlineSample(turns, f"User: {q[2]}\nAssistant:", [f" {q[3]}"], 0, "dialogue")
 
-
+# %% ../nbs/71_ccmtasks.ipynb #1cceb102
 def text_corpus(split: str = "train") -> str:
     "CPython's pydoc topics (ships with Python): topics sorted by name, every fifth held out for `split='test'`."
     check_choice("split", split, ("train", "test"))
@@ -229,7 +231,7 @@ def text_corpus(split: str = "train") -> str:
     keep = [n for i, n in enumerate(names) if (i % 5 == 4) == (split == "test")]
     return "\n\n".join(t.topics[n] for n in keep)
 
-
+# %% ../nbs/71_ccmtasks.ipynb #897b0f9d
 def text_layout(
     rng,
     ids: list,
@@ -273,7 +275,7 @@ def rouge_l(prediction: str, reference: str) -> float:
     p, r = lcs / len(a), lcs / len(b)
     return 2 * p * r / (p + r)
 
-
+# %% ../nbs/71_ccmtasks.ipynb #5b207577
 @torch.no_grad()
 def evaluate_online(
     model,

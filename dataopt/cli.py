@@ -35,7 +35,7 @@ def _time_per_call(fn, n: int, warmup: int = 1) -> float:
         fn()
     return (time.perf_counter() - t0) / n
 
-
+# %% ../nbs/06_cli.ipynb #9f60d731
 # the chapter 3-6 networks: PreActResNet18 at the thesis's width 64 and at width 16, and chapter 6's ConvNet-3
 BENCH_MODELS = (
     ("PreActResNet18, width 16", "preactresnet18", dict(width=16)),
@@ -64,7 +64,7 @@ def _train_step(name, kw, precision, x, y, dev):
 
     return step
 
-
+# %% ../nbs/06_cli.ipynb #d44ae045
 def _parity(dev, train: bool) -> dict:
     "Test top-1 of the small-scale vanilla PreActResNet18 trained in fp32 and in bf16 (same seed), from the cache."
     from dataopt.train import VANILLA, fit, vanilla_data
@@ -82,7 +82,7 @@ def _parity(dev, train: bool) -> dict:
             out[p] = None  # not cached, and training it was not asked for
     return out
 
-
+# %% ../nbs/06_cli.ipynb #1ff674c0
 def bench_core(
     batch_size: int = 128,
     steps: int = 3,
@@ -131,7 +131,7 @@ def bench_core(
     par = res["parity"] = _parity(dev, train_parity)
     if par.get("fp32") is not None and par.get("bf16") is not None:
         print(
-            f"  parity, vanilla PreActResNet18 small run (15 epochs, 5,170 images, seed 0): "
+            "  parity, vanilla PreActResNet18 small run (15 epochs, 5,170 images, seed 0): "
             f"test top-1 fp32 {par['fp32']:.2f}%, bf16 {par['bf16']:.2f}% "
             f"(difference {par['bf16'] - par['fp32']:+.2f} points)"
         )
@@ -159,7 +159,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump, exit 2
         raise DataoptError(message)
 
-
+# %% ../nbs/06_cli.ipynb #d9bc640a
 def _parser():
     p = _Parser(
         prog="dataopt", description="Reproduce 'Data Optimization for Efficient Deep Learning' (J.-H. Kim, SNU 2025)."
@@ -212,7 +212,7 @@ def _parser():
     )
     return p
 
-
+# %% ../nbs/06_cli.ipynb #5b4af6f3
 def _out_folder(path, flag: str = "--out") -> Path:
     "`path` as an output folder: refused at once when it, or a folder above it, is an existing file."
     p = Path(path)
@@ -223,7 +223,7 @@ def _out_folder(path, flag: str = "--out") -> Path:
             break
     return p
 
-
+# %% ../nbs/06_cli.ipynb #04032da2
 def _cmd_reproduce(a) -> int:
     if a.scale not in SCALES:
         raise DataoptError(f"--scale {a.scale!r} is not one of {', '.join(SCALES)}")
@@ -263,23 +263,24 @@ def _cmd_reproduce(a) -> int:
     )
     for r in failed:
         print(
-            f"FAILED {r.experiment.chapter}/{r.experiment.name}: {r.error} (see {r.out_dir}/{r.experiment.name}.failed.ipynb)",
+            f"FAILED {r.experiment.chapter}/{r.experiment.name}: {r.error} (see"
+            f" {r.out_dir}/{r.experiment.name}.failed.ipynb)",
             file=sys.stderr,
         )
     return 1 if failed else 0
 
-
+# %% ../nbs/06_cli.ipynb #f33e5601
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # `kill` cleans up like Ctrl-C: no half-written outputs
 
-
+# %% ../nbs/06_cli.ipynb #e3d2efeb
 def _default_sigterm_in_child():
     # a forked worker (a multiprocessing pool's) must die quietly on SIGTERM, as its pool expects, not print a
     # KeyboardInterrupt traceback from the handler it inherited
     if signal.getsignal(signal.SIGTERM) is _terminate:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-
+# %% ../nbs/06_cli.ipynb #859cbd69
 if hasattr(os, "register_at_fork") and hasattr(signal, "SIGTERM"):
     os.register_at_fork(after_in_child=_default_sigterm_in_child)
 

@@ -19,7 +19,8 @@ __all__ = ['compatibility', 'CoMixupProblem', 'potts_cut', 'algorithm3', 'brute_
 
 # %% ../nbs/40_comixup.ipynb #1417fb3c
 def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8) -> torch.Tensor:
-    "A = (1 − ω)I + ωA_c (m, m) from per-pixel saliency maps (m, H, W): A_c is the ℓ1 distance between saliency-argmax locations."
+    """A = (1 − ω)I + ωA_c (m, m) from per-pixel saliency maps (m, H, W): A_c is the ℓ1 distance between saliency-argmax
+    locations."""
     if saliency.ndim != 3:
         raise ValueError(f"saliency must be (m, H, W), got shape {tuple(saliency.shape)}")
     if not 0 <= omega <= 1:
@@ -36,7 +37,8 @@ def compatibility(saliency: torch.Tensor, omega: float = 0.001, window: int = 8)
 # %% ../nbs/40_comixup.ipynb #58a18059
 @dataclass
 class CoMixupProblem:
-    "One partition of Eq. 4.1: `cost` (m, n) = −saliency, `log_prior` (m′, m) = log λ_j, `A` (m, m), on a `grid`×`grid` block grid."
+    """One partition of Eq. 4.1: `cost` (m, n) = −saliency, `log_prior` (m′, m) = log λ_j, `A` (m, m), on a
+    `grid`×`grid` block grid."""
 
     cost: np.ndarray
     log_prior: np.ndarray
@@ -103,7 +105,8 @@ class CoMixupProblem:
         return t["unary"] + t["smooth"] + t["diversity"] + t["prior"]
 
     def modular_unary(self, labels, j: int) -> np.ndarray:
-        "The (n, m) node costs of output j with the others fixed: Eq. 4.1's modular terms plus Eq. 4.2's modularised diversity."
+        """The (n, m) node costs of output j with the others fixed: Eq. 4.1's modular terms plus Eq. 4.2's modularised
+        diversity."""
         n = self.cost.shape[1]
         o = self.shares(labels)
         v = 2 * self.A @ (o.sum(0) - o[j])  # v_{−j}
@@ -115,7 +118,8 @@ _CUT_SCALE = 1e6
 
 
 def potts_cut(node_costs: np.ndarray, smooth: float, grid: int) -> np.ndarray:
-    "Labels (n,) minimising Σ node_costs[k, l_k] + smooth·#{neighbouring blocks with different labels} by α-β swap (gco)."
+    """Labels (n,) minimising Σ node_costs[k, l_k] + smooth·#{neighbouring blocks with different labels} by α-β swap
+    (gco)."""
     import gco
 
     n, L = node_costs.shape
@@ -129,11 +133,12 @@ def potts_cut(node_costs: np.ndarray, smooth: float, grid: int) -> np.ndarray:
     pair = np.round(smooth * scale * (1 - np.eye(L))).astype(np.int32)
     return gco.cut_grid_graph_simple(unary, pair, n_iter=-1, algorithm="swap").reshape(-1).astype(np.int64)
 
-
+# %% ../nbs/40_comixup.ipynb #c81eea12
 def algorithm3(
     problem: CoMixupProblem, iters: int = 4, init=None, seed: int = 0, tol: float = 1e-6
 ) -> tuple[np.ndarray, list]:
-    "Algorithm 3 (iterative submodular minimisation) on one partition: returns labels (m′, n) and f after each iteration (f[0]: the initialisation)."
+    """Algorithm 3 (iterative submodular minimisation) on one partition: returns labels (m′, n) and f after each
+    iteration (f[0]: the initialisation)."""
     rng = np.random.default_rng(seed)
     n = problem.cost.shape[1]
     labels = rng.integers(0, problem.m, (problem.n_out, n)) if init is None else np.array(init, np.int64)
@@ -151,7 +156,7 @@ def algorithm3(
             break
     return labels, history
 
-
+# %% ../nbs/40_comixup.ipynb #3ad5f352
 def brute_force(problem: CoMixupProblem) -> tuple[np.ndarray, float]:
     "The exact minimiser of Eq. 4.1 by enumeration (m^(m′n) labellings: tiny problems only)."
     n = problem.cost.shape[1]
@@ -181,7 +186,7 @@ def mix_outputs(x: torch.Tensor, labels: torch.Tensor, m: int | None = None) -> 
     w = F.interpolate(w, size=(H, W), mode="nearest")
     return torch.einsum("jihw,ichw->jchw", w, x)
 
-
+# %% ../nbs/40_comixup.ipynb #a462c749
 def mix_targets(y: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Soft targets y_Bᵀõ_j (m′, num_classes): each output's share of every input's one-hot label."
     m = len(y)
@@ -194,11 +199,11 @@ def _solve_partition(args):
     labels, _ = algorithm3(CoMixupProblem(cost, log_prior, A, grid, beta, gamma, eta, tau), iters=iters, seed=seed)
     return labels
 
-
+# %% ../nbs/40_comixup.ipynb #f5b42937
 def _solve_slice(jobs):
     return [_solve_partition(a) for a in jobs]
 
-
+# %% ../nbs/40_comixup.ipynb #36604150
 class CoMixup(Mixer):
     "Co-Mixup (Eq. 4.1–4.2, Alg. 3) as a batch transform: `(x, y, *, model) -> (mixed x (m′ ...), soft targets)`."
 

@@ -31,19 +31,20 @@ def _check_factor(factor, H, W, axis, pad=False):
         return
     if axis == "spatial" and (H % factor or W % factor):
         raise ValueError(
-            f"factor={factor} does not divide the image size {H}x{W} (pad=True pads with grey as the public code does for 224 / 3)"
+            f"factor={factor} does not divide the image size {H}x{W} (pad=True pads with grey as the public code does"
+            " for 224 / 3)"
         )
     if axis == "time" and W % factor:
         raise ValueError(f"factor={factor} does not divide the time axis of length {W}")
 
-
+# %% ../nbs/60_condense.ipynb #714d6a40
 def _pad_to(x, factor, axis):
     "Pad bottom / right with 0.5 to the next multiple of `factor` (the public code's ImageNet factor-3 handling)."
     H, W = x.shape[2:]
     ph = (-H) % factor if axis == "spatial" else 0
     return F.pad(x, (0, (-W) % factor, 0, ph), value=0.5)
 
-
+# %% ../nbs/60_condense.ipynb #6a0cea0c
 def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial", pad: bool = False) -> torch.Tensor:
     """The multi-formation function f of Sec. 6.3.2 (Fig. 6.3): split into equal parts and upsample each (bilinear) to
     full size. `pad=True` allows a factor that does not divide the size (ImageNet's 224 at factor 3): the image is
@@ -64,14 +65,15 @@ def multi_formation(x: torch.Tensor, factor: int = 2, axis: str = "spatial", pad
         parts = x.reshape(n, C, H, factor, w).permute(3, 0, 1, 2, 4).reshape(factor * n, C, H, w)
     return F.interpolate(parts, size=(H, W), mode="bilinear", align_corners=False)
 
-
+# %% ../nbs/60_condense.ipynb #f9288d36
 def formed_labels(y: torch.Tensor, factor: int = 2, axis: str = "spatial") -> torch.Tensor:
     "Labels of `multi_formation(x, factor, axis)`, in the same (part-major) order."
     return y.repeat(factor * factor if axis == "spatial" else factor)
 
 # %% ../nbs/60_condense.ipynb #ef9d8968
 class SiameseAugment:
-    "DSA-style augmentation a_ω with one ω per call shared by all batches given (Siamese); differentiable in the inputs."
+    """DSA-style augmentation a_ω with one ω per call shared by all batches given (Siamese); differentiable in the
+    inputs."""
 
     OPS = ("flip", "color", "geometric", "cutout")
 
@@ -152,7 +154,8 @@ class SiameseAugment:
 
 # %% ../nbs/60_condense.ipynb #46a38741
 def matched_parameters(net: nn.Module, which: str = "conv") -> list:
-    "The parameters whose gradients are matched: convolution weights ('conv', the public code's default) or all ('all')."
+    """The parameters whose gradients are matched: convolution weights ('conv', the public code's default) or all
+    ('all')."""
     check_choice("which", which, ("conv", "all"))
     ps = (
         [p for m in net.modules() if isinstance(m, nn.Conv2d) for p in [m.weight]]
@@ -163,7 +166,7 @@ def matched_parameters(net: nn.Module, which: str = "conv") -> list:
         raise ValueError("the network has no parameters to match")
     return ps
 
-
+# %% ../nbs/60_condense.ipynb #19660c19
 def gradient_distance(ga, gb, metric: str = "mse") -> torch.Tensor:
     "Σ‖a − b‖² over parameter tensors ('mse', IDC) or DSA's Σ (1 − cos) over output channels ('cos')."
     check_choice("metric", metric, ("mse", "cos"))
@@ -177,7 +180,7 @@ def gradient_distance(ga, gb, metric: str = "mse") -> torch.Tensor:
         out = out + (1 - (a2 * b2).sum(1) / (a2.norm(dim=1) * b2.norm(dim=1) + 1e-6)).sum()
     return out
 
-
+# %% ../nbs/60_condense.ipynb #0e67af7e
 def match_loss(net: nn.Module, x_real, y_real, x_syn, y_syn, metric: str = "mse", params=None) -> torch.Tensor:
     "D(B_syn, B_real; θ) of Algorithm 5 for one class: the distance between the two batches' loss gradients."
     params = params if params is not None else matched_parameters(net)
@@ -236,7 +239,7 @@ class CondenseConfig:
             check_positive(k, getattr(c, k))
         return c
 
-
+# %% ../nbs/60_condense.ipynb #2f5bd23a
 @dataclass
 class Condensed:
     images: torch.Tensor  # stored images (n, C, H, W) in [0, 1]
@@ -259,11 +262,12 @@ class Condensed:
 # %% ../nbs/60_condense.ipynb #80e5615c
 def _float_images(ds):
     "Images (n, C, H, W) float in [0, 1] and labels (n,) of an `ImageArrayDataset`."
-    return torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255), torch.as_tensor(
-        np.asarray(ds.targets)
-    ).long()
+    return (
+        torch.from_numpy(np.asarray(ds.images)).permute(0, 3, 1, 2).float().div(255),
+        torch.as_tensor(np.asarray(ds.targets)).long(),
+    )
 
-
+# %% ../nbs/60_condense.ipynb #15398075
 def class_tensors(ds, device="cpu", max_per_class: int | None = None, seed: int = 0) -> dict:
     "{class: images (n_c, C, H, W) float in [0, 1]} of an `ImageArrayDataset` (optionally a random subset per class)."
     x, y = _float_images(ds)
@@ -276,16 +280,17 @@ def class_tensors(ds, device="cpu", max_per_class: int | None = None, seed: int 
         out[c] = x[idx].to(device)
     return out
 
-
+# %% ../nbs/60_condense.ipynb #41dc20f2
 def select_random(real: dict, ipc: int, seed: int = 0) -> Condensed:
     "Random: `ipc` real images per class."
     g = torch.Generator().manual_seed(seed)
     xs = [real[c][torch.randperm(len(real[c]), generator=g)[:ipc]] for c in real]
     return Condensed(torch.cat(xs), torch.cat([torch.full((len(x),), c) for c, x in zip(real, xs)]))
 
-
+# %% ../nbs/60_condense.ipynb #489ce9e0
 def select_herding(real: dict, ipc: int, embed) -> Condensed:
-    "Herding (Welling 2009): per class, greedily add the image that brings the selected features' mean closest to the class mean."
+    """Herding (Welling 2009): per class, greedily add the image that brings the selected features' mean closest to the
+    class mean."""
     xs = []
     for c, x in real.items():
         with torch.no_grad():
@@ -302,12 +307,13 @@ def select_herding(real: dict, ipc: int, embed) -> Condensed:
         xs.append(x[chosen])
     return Condensed(torch.cat(xs), torch.cat([torch.full((len(x),), c) for c, x in zip(real, xs)]))
 
-
+# %% ../nbs/60_condense.ipynb #85c81f41
 def init_synthetic(
     real: dict, ipc: int, factor: int = 1, seed: int = 0, axis: str = "spatial", pad: bool = False
 ) -> Condensed:
     """Initialise S from real images: for factor k, k² real images (k along the time axis) downsampled by k and tiled
-    into each stored image, in `multi_formation`'s part order (with `pad`, the tiles cover the padded size and are cut)."""
+    into each stored image, in `multi_formation`'s part order (with `pad`, the tiles cover the padded size and are cut).
+    """
     g = torch.Generator().manual_seed(seed)
     xs = []
     H, W = next(iter(real.values())).shape[2:]
@@ -334,7 +340,7 @@ def _norm(mean, std, device):
     s = torch.tensor(std, device=device).view(1, -1, 1, 1)
     return lambda x: (x - m) / s
 
-
+# %% ../nbs/60_condense.ipynb #4e94d4d2
 def _cutmix(x, y_onehot, gen):
     lam = torch.distributions.Beta(1.0, 1.0).sample((1,)) if gen is None else torch.rand(1, generator=gen)
     perm = torch.randperm(len(x), generator=gen).to(x.device)
@@ -342,7 +348,7 @@ def _cutmix(x, y_onehot, gen):
     area = box.flatten(1).mean(1)[:, None]
     return x * (1 - box) + x[perm] * box, y_onehot * (1 - area) + y_onehot[perm] * area
 
-
+# %% ../nbs/60_condense.ipynb #7810ed4a
 def _check_classes(classes, n_classes: int) -> list:
     "The class ids to condense (all by default); refuses duplicates and ids outside the dataset."
     if classes is None:
@@ -352,16 +358,16 @@ def _check_classes(classes, n_classes: int) -> list:
         raise ValueError(f"classes must be distinct class ids in [0, {n_classes}), got {list(classes)!r}")
     return keys
 
-
+# %% ../nbs/60_condense.ipynb #5792f1c3
 def _sample(x, n, gen):
     return x[torch.randperm(len(x), generator=gen)[:n].to(x.device)]
 
-
+# %% ../nbs/60_condense.ipynb #5e3fc78a
 def _model_args(model: str, model_args: dict, image_size: int) -> dict:
     "ConvNets size their classifier from the image size; other models take `model_args` as given."
     return {"image_size": image_size, **model_args} if model.startswith("convnet") else dict(model_args)
 
-
+# %% ../nbs/60_condense.ipynb #b3cb6e3d
 def condense(
     train_ds,
     ipc: int = 10,
@@ -689,7 +695,8 @@ PAPER_CONFIGS = {
 
 
 def dry_run_paper_config(name: str, device="cpu", n_per_class: int = 3, max_classes: int = 10) -> dict:
-    "Run a `PAPER_CONFIGS` entry for one outer iteration (two matching steps) and one evaluation epoch on random data of its shape."
+    """Run a `PAPER_CONFIGS` entry for one outer iteration (two matching steps) and one evaluation epoch on random data
+    of its shape."""
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]
     C_, H, W = pc["shape"]
@@ -754,7 +761,8 @@ def bench_condense(ipc: int = 10, steps: int = 3, width: int = 128, device: str 
     for m, r in out.items():
         r["ratio_to_dsa"] = r["seconds_per_step"] / out["dsa"]["seconds_per_step"]
         print(
-            f"  {m:6s}: {r['seconds_per_step']:6.2f} s per {'iteration' if m == 'dm' else 'matching step'} ({r['ratio_to_dsa']:.2f}x DSA); "
-            f"{r['stored_images']} stored -> {r['formed_images']} training images; peak RSS {r['peak_rss_gib']:.2f} GiB"
+            f"  {m:6s}: {r['seconds_per_step']:6.2f} s per {'iteration' if m == 'dm' else 'matching step'}"
+            f" ({r['ratio_to_dsa']:.2f}x DSA); {r['stored_images']} stored -> {r['formed_images']} training images;"
+            f" peak RSS {r['peak_rss_gib']:.2f} GiB"
         )
     return out

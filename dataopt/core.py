@@ -24,14 +24,14 @@ SCALES = ("smoke", "small", "paper")
 class DataoptError(Exception):
     "A user-facing error: the CLI prints its message on one line, with no traceback."
 
-
+# %% ../nbs/00_core.ipynb #9f9c8fa9
 def check_choice(name: str, value, choices):
     "Raise a `ValueError` naming the argument `name` unless `value` is one of `choices`."
     if value not in choices:
         raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
     return value
 
-
+# %% ../nbs/00_core.ipynb #847bb640
 def check_positive(name: str, value, allow_zero=False):
     "Raise a `ValueError` naming `name` unless `value` is a positive (or non-negative) number."
     ok = value >= 0 if allow_zero else value > 0
@@ -44,7 +44,7 @@ def data_dir() -> Path:
     "Where datasets live: `$DATAOPT_DATA`, else `~/.cache/dataopt/data`."
     return Path(os.environ.get("DATAOPT_DATA") or Path.home() / ".cache" / "dataopt" / "data").expanduser()
 
-
+# %% ../nbs/00_core.ipynb #1af20092
 def cache_dir() -> Path:
     "Where trained checkpoints are cached: `$DATAOPT_CACHE`, else `~/.cache/dataopt`."
     return Path(os.environ.get("DATAOPT_CACHE") or Path.home() / ".cache" / "dataopt").expanduser()
@@ -64,14 +64,14 @@ def get_device(device: str | torch.device = "auto") -> torch.device:
         raise ValueError(f"device={device!r} was asked for but CUDA is not available on this machine")
     return dev
 
-
+# %% ../nbs/00_core.ipynb #2459edaa
 def set_threads(n: int | None = None) -> int:
     "Set torch's intra-op thread count (default: `$DATAOPT_THREADS` or all cores); returns it."
     n = n or int(os.environ.get("DATAOPT_THREADS", 0)) or os.cpu_count() or 1
     torch.set_num_threads(check_positive("threads", int(n)))
     return n
 
-
+# %% ../nbs/00_core.ipynb #da344e85
 def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generator:
     "Seed python, numpy and torch; returns a CPU `torch.Generator` seeded with `seed`."
     random.seed(seed)
@@ -95,7 +95,7 @@ def _jsonable(o):
         return o.item()
     return o
 
-
+# %% ../nbs/00_core.ipynb #e35c4b54
 def config_key(*parts, n: int = 16) -> str:
     "A stable hex digest of JSON-able `parts` (dicts, dataclasses, strings, numbers)."
     blob = json.dumps(_jsonable(list(parts)), sort_keys=True, default=str)
@@ -119,14 +119,14 @@ def atomic_path(path):
         if os.path.exists(tmp):
             os.remove(tmp)
 
-
+# %% ../nbs/00_core.ipynb #fd4b9422
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` to `path` atomically."
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)
 
-
+# %% ../nbs/00_core.ipynb #6c797efe
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` to `path` atomically."
     with atomic_path(path) as tmp:
@@ -177,7 +177,7 @@ def _fmt(v):
         return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
     return str(v).replace("|", "\\|").replace("\n", " ")
 
-
+# %% ../nbs/00_core.ipynb #8b4e5d37
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     "Render a list of dicts (or a DataFrame) as a GitHub markdown table."
     if hasattr(rows, "to_dict"):
@@ -188,7 +188,7 @@ def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     out += ["| " + " | ".join(_fmt(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"
 
-
+# %% ../nbs/00_core.ipynb #090dc63e
 def write_table(rows, path, title: str = "", note: str = "") -> list[Path]:
     "Write `rows` (list of dicts or DataFrame) to `path`.csv and `path`.md atomically; returns both paths."
     if hasattr(rows, "to_dict"):
@@ -209,22 +209,22 @@ def write_table(rows, path, title: str = "", note: str = "") -> list[Path]:
 def _reported_file(name: str):
     return resources.files("dataopt").joinpath("reported", name)
 
-
+# %% ../nbs/00_core.ipynb #0c6f299c
 def _read_csv(name: str) -> list[dict]:
     with _reported_file(name).open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
-
+# %% ../nbs/00_core.ipynb #08425b19
 def thesis_tables() -> list[dict]:
     "Every numbered table of the thesis: `table, chapter, title, lines, has_numbers, file`."
     return _read_csv("tables.csv")
 
-
+# %% ../nbs/00_core.ipynb #f071b251
 def thesis_figures() -> list[dict]:
     "One row per figure 3.1–8.12: what it shows, axes, series and the numbers the text gives."
     return _read_csv("figures.csv")
 
-
+# %% ../nbs/00_core.ipynb #fecc1b41
 def reported(table: str) -> list[dict]:
     "The reported cells of thesis table `table` (e.g. '3.2'), values as floats (None where empty)."
     known = {t["table"]: t for t in thesis_tables()}
@@ -237,7 +237,7 @@ def reported(table: str) -> list[dict]:
         r["value"] = float(r["value"]) if r["value"].strip() else None
     return rows
 
-
+# %% ../nbs/00_core.ipynb #e27b3fdb
 def reported_value(table: str, method: str, metric: str, setting: str | None = None) -> float | None:
     "One reported number: the cell of `table` for `method` and `metric` (and `setting` when ambiguous)."
     rows = [
@@ -251,7 +251,7 @@ def reported_value(table: str, method: str, metric: str, setting: str | None = N
         raise KeyError(f"no reported value for table={table!r} method={method!r} metric={metric!r} setting={setting!r}")
     return rows[0]["value"]
 
-
+# %% ../nbs/00_core.ipynb #97bcbad7
 def hyperparameters(chapter: int | None = None) -> list[dict]:
     "The hyperparameters the thesis states (empty `value`: the method uses it but the text gives no number)."
     rows = _read_csv("hyperparameters.csv")

@@ -27,7 +27,7 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 class DataNotFound(DataoptError, FileNotFoundError):
     "A dataset is missing: the message names the file looked for and how to provide it."
 
-
+# %% ../nbs/01_data.ipynb #3db513a8
 class DataCorrupt(DataoptError, ValueError):
     "A dataset file is there but cannot be read (truncated, not an archive, arrays missing): the message names it."
 
@@ -86,14 +86,14 @@ def _torchvision_cifar(cls, root, train, download):
         return None  # torchvision: "Dataset not found or corrupted"
     return np.asarray(ds.data), np.asarray(ds.targets), ds.classes
 
-
+# %% ../nbs/01_data.ipynb #7ff2a6e0
 def _load_npz(fname, root, keys) -> dict:
     "The arrays `keys` of `root/fname`, read now: a corrupt file fails here, naming itself, not later in a notebook."
     path = Path(root) / fname
     if not path.exists():
         raise DataNotFound(
             f"{path} not found: set DATAOPT_DATA to a folder holding {fname} "
-            f"(offline subset) or the torchvision CIFAR archives (or pass download=True online)"
+            "(offline subset) or the torchvision CIFAR archives (or pass download=True online)"
         )
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -108,7 +108,7 @@ def _load_npz(fname, root, keys) -> dict:
         msg = f"{path} is corrupt ({type(e).__name__}: {why}): replace it with the original {fname}"
         raise DataCorrupt(msg) from None
 
-
+# %% ../nbs/01_data.ipynb #b7488379
 def load_cifar10(
     split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None
 ) -> ImageArrayDataset:
@@ -122,7 +122,8 @@ def load_cifar10(
             return ImageArrayDataset(full[0], full[1], "CIFAR-10", full[2], transform, CIFAR10_MEAN, CIFAR10_STD)
         if source == "full":
             raise DataNotFound(
-                f"full CIFAR-10 not found under {root / 'cifar-10-batches-py'}: pass download=True (online) or set DATAOPT_DATA"
+                f"full CIFAR-10 not found under {root / 'cifar-10-batches-py'}: pass download=True (online) or set"
+                " DATAOPT_DATA"
             )
     z = _load_npz("cifar10_subset.npz", root, (f"x_{split}", f"y_{split}", "classes"))
     return ImageArrayDataset(
@@ -135,11 +136,12 @@ def load_cifar10(
         CIFAR10_STD,
     )
 
-
+# %% ../nbs/01_data.ipynb #3ebed69b
 def load_cifar100(
     split: str = "train", source: str = "auto", root=None, download: bool = False, transform=None, label: str = "fine"
 ) -> ImageArrayDataset:
-    "CIFAR-100 `split` with `label` 'fine' (100) or 'coarse' (20, subset only); full set when available, else the 1.4k subset."
+    """CIFAR-100 `split` with `label` 'fine' (100) or 'coarse' (20, subset only); full set when available, else the 1.4k
+    subset."""
     check_choice("split", split, ("train", "test"))
     check_choice("source", source, ("auto", "full", "subset"))
     check_choice("label", label, ("fine", "coarse"))
@@ -150,7 +152,8 @@ def load_cifar100(
             return ImageArrayDataset(full[0], full[1], "CIFAR-100", full[2], transform, CIFAR100_MEAN, CIFAR100_STD)
         if source == "full":
             raise DataNotFound(
-                f"full CIFAR-100 not found under {root / 'cifar-100-python'}: pass download=True (online) or set DATAOPT_DATA"
+                f"full CIFAR-100 not found under {root / 'cifar-100-python'}: pass download=True (online) or set"
+                " DATAOPT_DATA"
             )
     z = _load_npz("cifar100_subset.npz", root, (f"x_{split}", f"{label}_{split}", f"{label}_classes"))
     return ImageArrayDataset(
@@ -169,7 +172,7 @@ def cifar_transforms(train: bool, mean=CIFAR10_MEAN, std=CIFAR10_STD) -> v2.Comp
     aug = [v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip()] if train else []
     return v2.Compose(aug + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
 
-
+# %% ../nbs/01_data.ipynb #c9693b73
 class BatchAugment:
     "Random crop with zero `padding` and horizontal flip, drawn independently per image, on a (B,C,H,W) batch."
 
@@ -270,9 +273,10 @@ def load_digits_dataset(split: str = "train", test_fraction: float = 0.25, seed:
     idx = {"all": perm, "test": perm[:n_test], "train": perm[n_test:]}[split]
     return ImageArrayDataset(imgs[idx], d.target[idx], f"digits ({split})", [str(i) for i in range(10)])
 
-
+# %% ../nbs/01_data.ipynb #f41c2d4b
 def sample_photos(size: int | None = 224) -> dict[str, np.ndarray]:
-    "skimage's bundled colour photos (astronaut, coffee, chelsea, rocket, ...) as HWC uint8, centre-cropped and resized to `size`."
+    """skimage's bundled colour photos (astronaut, coffee, chelsea, rocket, ...) as HWC uint8, centre-cropped and
+    resized to `size`."""
     from skimage import data as skd
     from skimage.transform import resize
 
@@ -287,7 +291,7 @@ def sample_photos(size: int | None = 224) -> dict[str, np.ndarray]:
         out[name] = img
     return out
 
-
+# %% ../nbs/01_data.ipynb #c58d5ee6
 def image_folder(name_or_path: str, split: str = "train", transform=None):
     "A torchvision `ImageFolder` for Tiny-ImageNet / ImageNet: `<DATAOPT_DATA>/<name>/<split>` or an explicit path."
     from torchvision.datasets import ImageFolder
@@ -301,7 +305,7 @@ def image_folder(name_or_path: str, split: str = "train", transform=None):
         )
     return ImageFolder(str(path), transform=transform)
 
-
+# %% ../nbs/01_data.ipynb #7fcf60e9
 def load_image_folder(
     name_or_path: str, split: str = "train", size: int = 64, mean=None, std=None
 ) -> ImageArrayDataset:

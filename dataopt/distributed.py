@@ -33,7 +33,7 @@ class DistEnv:
     def distributed(self) -> bool:
         return self.world_size > 1
 
-
+# %% ../nbs/07_distributed.ipynb #58657d5e
 def _env_int(name: str, default=None):
     v = os.environ.get(name)
     if v is None or v.strip() == "":
@@ -43,7 +43,7 @@ def _env_int(name: str, default=None):
     except ValueError:
         raise DataoptError(f"environment variable {name}={v!r} is not an integer (torchrun sets it)") from None
 
-
+# %% ../nbs/07_distributed.ipynb #7b0ae8e3
 LAUNCH_HINT = (
     "launch with `torchrun --nproc_per_node N your_script.py` (it sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT)"
 )
@@ -68,7 +68,7 @@ def env_world() -> DistEnv:
         raise DataoptError(f"RANK={rank} lies outside [0, WORLD_SIZE={ws})")
     return DistEnv(rank, ws, _env_int("LOCAL_RANK", rank), _env_int("LOCAL_WORLD_SIZE", ws))
 
-
+# %% ../nbs/07_distributed.ipynb #8ff3bc71
 def current() -> DistEnv:
     "This process's place in the live process group; rank 0 of 1 when none is initialised."
     if not (dist.is_available() and dist.is_initialized()):
@@ -76,7 +76,7 @@ def current() -> DistEnv:
     ws = dist.get_world_size()
     return DistEnv(dist.get_rank(), ws, _env_int("LOCAL_RANK", dist.get_rank()), _env_int("LOCAL_WORLD_SIZE", ws))
 
-
+# %% ../nbs/07_distributed.ipynb #a6631257
 def is_main() -> bool:
     "True on rank 0 (and outside a process group): the rank that logs and writes."
     return current().is_main
@@ -131,7 +131,7 @@ def init_distributed(backend: str | None = None, timeout_s: float = 1800) -> Dis
         ) from None
     return current()
 
-
+# %% ../nbs/07_distributed.ipynb #b91bb0ff
 def shutdown() -> None:
     "Leave the process group (end of a script); a no-op without one."
     if dist.is_available() and dist.is_initialized():
@@ -141,17 +141,17 @@ def shutdown() -> None:
 def _live() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
-
+# %% ../nbs/07_distributed.ipynb #ac6a235c
 def _comm_device(t: torch.Tensor) -> torch.device:  # NCCL moves CUDA tensors only, gloo CPU tensors
     return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
 
-
+# %% ../nbs/07_distributed.ipynb #66feda50
 def barrier() -> None:
     "Wait for every rank (no-op on one process)."
     if _live():
         dist.barrier()
 
-
+# %% ../nbs/07_distributed.ipynb #73386009
 def all_gather_object(obj) -> list:
     "`[obj of rank 0, obj of rank 1, ...]` (picklable objects); `[obj]` on one process."
     if not _live():
@@ -160,7 +160,7 @@ def all_gather_object(obj) -> list:
     dist.all_gather_object(out, obj)
     return out
 
-
+# %% ../nbs/07_distributed.ipynb #80c4ff81
 def broadcast_object(obj, src: int = 0):
     "Rank `src`'s `obj` on every rank."
     if not _live():
@@ -169,7 +169,7 @@ def broadcast_object(obj, src: int = 0):
     dist.broadcast_object_list(box, src=src)
     return box[0]
 
-
+# %% ../nbs/07_distributed.ipynb #fa385a51
 def check_consistent(name: str, value, hint: str = "") -> None:
     "Raise `DataoptError` on every rank unless all ranks hold the same `value` (configs, checkpoint epochs, shapes)."
     vals = all_gather_object(value)
@@ -180,7 +180,7 @@ def check_consistent(name: str, value, hint: str = "") -> None:
             + (f"; {hint}" if hint else "")
         )
 
-
+# %% ../nbs/07_distributed.ipynb #4c5b13f8
 def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     "Σ over ranks of `t` (a new tensor on `t`'s device)."
     if not _live():
@@ -189,7 +189,7 @@ def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     dist.all_reduce(buf, op=dist.ReduceOp.SUM)
     return buf.to(t.device)
 
-
+# %% ../nbs/07_distributed.ipynb #fa5076a1
 def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
     """Every rank's `t` concatenated along dim 0 in rank order. Ranks with rows must agree on the trailing shape and
     dtype; a rank with none may pass any empty tensor (e.g. `torch.empty(0)`) and still joins."""
@@ -229,7 +229,7 @@ def per_rank_batch(global_batch: int, world_size: int | None = None) -> int:
         )
     return global_batch // ws
 
-
+# %% ../nbs/07_distributed.ipynb #228c3eea
 def shard_range(n: int, block: int = 1, env: DistEnv | None = None) -> range:
     "The rows `[lo, hi)` of `n` this rank owns: a contiguous run of whole `block`-row tiles (balanced by tile count)."
     env = env or current()
@@ -238,7 +238,7 @@ def shard_range(n: int, block: int = 1, env: DistEnv | None = None) -> range:
     hi_t = (env.rank + 1) * tiles // env.world_size
     return range(min(n, lo_t * block), min(n, hi_t * block))
 
-
+# %% ../nbs/07_distributed.ipynb #58d5b0e8
 def default_workers() -> int:
     "CPU worker processes per rank for per-sample solvers (graph cuts): the cores shared out among the local ranks."
     return max(1, (os.cpu_count() or 1) // max(1, _env_int("LOCAL_WORLD_SIZE", 1)))
@@ -259,7 +259,7 @@ def launch_command(
     cmd += [f"--nproc-per-node={nproc}"] + (["--no-python"] if no_python else [])
     return " ".join(cmd + [str(target)] + [shlex.quote(str(a)) for a in args])
 
-
+# %% ../nbs/07_distributed.ipynb #65944f37
 def run_local(
     script, nproc: int = 2, args=(), timeout: float = 600, env: dict | None = None
 ) -> subprocess.CompletedProcess:
@@ -317,7 +317,8 @@ if __name__ == "__main__": main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
 
 
 def bench_distributed(nproc: int = 2, n_relation: int = 50_000, epochs: int = 3, device: str = "auto") -> dict:
-    "1-process vs `nproc`-process wall-clock and agreement of DDP training, sharded relation scoring and partitioned condensation."
+    """1-process vs `nproc`-process wall-clock and agreement of DDP training, sharded relation scoring and partitioned
+    condensation."""
     import json, tempfile
     from pathlib import Path
 
@@ -354,18 +355,21 @@ def bench_distributed(nproc: int = 2, n_relation: int = 50_000, epochs: int = 3,
         test_top1_n=hb[-1]["test_top1"],
     )
     print(
-        f"1 vs {nproc} processes on {os.cpu_count()} CPU cores (gloo); job seconds measured inside the job, after start-up"
+        f"1 vs {nproc} processes on {os.cpu_count()} CPU cores (gloo); job seconds measured inside the job, after"
+        " start-up"
     )
     for job, r in rows.items():
         print(
-            f"  {job:9s} {r['seconds_1']:7.1f} s vs {r['seconds_n']:7.1f} s (x{r['ratio']:.2f}); max |difference| {r['max_abs_diff']:.2e}"
+            f"  {job:9s} {r['seconds_1']:7.1f} s vs {r['seconds_n']:7.1f} s (x{r['ratio']:.2f}); max |difference|"
+            f" {r['max_abs_diff']:.2e}"
         )
     f = rows["fit"]
     print(
-        f"  fit: {a['fit']['n_train']} images x {epochs} epochs; final train loss {f['train_loss_1']:.6f} vs {f['train_loss_n']:.6f}, "
-        f"test top-1 {f['test_top1_1']:.2f} vs {f['test_top1_n']:.2f}"
+        f"  fit: {a['fit']['n_train']} images x {epochs} epochs; final train loss {f['train_loss_1']:.6f} vs"
+        f" {f['train_loss_n']:.6f}, test top-1 {f['test_top1_1']:.2f} vs {f['test_top1_n']:.2f}"
     )
     print(
-        f"  whole command (start-up, data loading, all three jobs): {a['command_seconds']:.1f} s vs {b['command_seconds']:.1f} s"
+        f"  whole command (start-up, data loading, all three jobs): {a['command_seconds']:.1f} s vs"
+        f" {b['command_seconds']:.1f} s"
     )
     return dict(nproc=nproc, jobs=rows, command_seconds={1: a["command_seconds"], nproc: b["command_seconds"]})

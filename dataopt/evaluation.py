@@ -40,13 +40,13 @@ def reliability(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> di
     nz = count.clamp_min(1)
     return dict(confidence=conf_sum / nz, accuracy=acc_sum / nz, count=count, edges=torch.linspace(0, 1, bins + 1))
 
-
+# %% ../nbs/41_evaluation.ipynb #9f959aef
 def expected_calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
     "ECE in % (Guo et al. 2017): Σ_b |B_b|/N · |acc(B_b) − conf(B_b)|."
     r = reliability(probs, labels, bins)
     return float(100 * (r["count"] / r["count"].sum() * (r["accuracy"] - r["confidence"]).abs()).sum())
 
-
+# %% ../nbs/41_evaluation.ipynb #b5944626
 @torch.no_grad()
 def predict_probs(model, ds, batch_size: int = 500, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Softmax probabilities (N, C) and labels (N,) of `model` on dataset `ds`."
@@ -80,9 +80,10 @@ def class_activation_maps(model, x: torch.Tensor, classes: torch.Tensor) -> torc
     lo, hi = cam.amin((1, 2), keepdim=True), cam.amax((1, 2), keepdim=True)
     return (cam - lo) / (hi - lo).clamp_min(1e-12)
 
-
+# %% ../nbs/41_evaluation.ipynb #7332ec81
 def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.25) -> torch.Tensor:
-    "Boxes (B, 4) as (x0, y0, x1, y1), exclusive ends, enclosing every pixel of `maps` (B, H, W) at or above `threshold`."
+    """Boxes (B, 4) as (x0, y0, x1, y1), exclusive ends, enclosing every pixel of `maps` (B, H, W) at or above
+    `threshold`."""
     on = maps >= threshold
     H, W = maps.shape[-2:]
     rows, cols = on.any(2), on.any(1)
@@ -94,7 +95,7 @@ def boxes_from_maps(maps: torch.Tensor, threshold: float = 0.25) -> torch.Tensor
     x1 = torch.where(cols, c, -1).amax(1) + 1
     return torch.stack([x0, y0, x1, y1], 1)
 
-
+# %% ../nbs/41_evaluation.ipynb #00a4cce3
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "IoU of matching boxes (B, 4) in (x0, y0, x1, y1) form."
     if a.ndim != 2 or a.shape[1] != 4 or a.shape != b.shape:
@@ -105,7 +106,7 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     area = lambda z: ((z[:, 2] - z[:, 0]).clamp_min(0) * (z[:, 3] - z[:, 1]).clamp_min(0)).float()
     return inter / (area(a) + area(b) - inter).clamp_min(1e-12)
 
-
+# %% ../nbs/41_evaluation.ipynb #6c73652a
 def localization_hits(
     model,
     x: torch.Tensor,
@@ -122,7 +123,7 @@ def localization_hits(
         hits.append((box_iou(boxes_from_maps(m, threshold), boxes[i : i + batch_size].to(m.device)) >= iou).cpu())
     return torch.cat(hits)
 
-
+# %% ../nbs/41_evaluation.ipynb #63b15025
 def localization_accuracy(
     model,
     x: torch.Tensor,
@@ -143,11 +144,12 @@ def box_masks(boxes: torch.Tensor, H: int, W: int) -> torch.Tensor:
     b = boxes.view(-1, 4, 1, 1)
     return (c >= b[:, 0]) & (c < b[:, 2]) & (r >= b[:, 1]) & (r < b[:, 3])
 
-
+# %% ../nbs/41_evaluation.ipynb #a8abb52c
 def corrupt_background(
     x: torch.Tensor, boxes: torch.Tensor, kind: str = "replace", sigma: float = 0.1, generator=None
 ) -> torch.Tensor:
-    "Images `x` (B, C, H, W) in [0, 1] with the background (outside `boxes`) replaced by another image or given Gaussian noise."
+    """Images `x` (B, C, H, W) in [0, 1] with the background (outside `boxes`) replaced by another image or given
+    Gaussian noise."""
     if kind not in ("replace", "noise"):
         raise ValueError(f"kind={kind!r} is not one of 'replace', 'noise'")
     if boxes.shape != (len(x), 4):
@@ -167,10 +169,11 @@ def corrupt_background(
         bg = (x + sigma * torch.randn(x.shape, generator=g).to(x.device)).clamp(0, 1)
     return torch.where(fg, x, bg)
 
-
+# %% ../nbs/41_evaluation.ipynb #6abd871a
 def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "other"):
     """A copy of image dataset `ds` with each object shrunk to `scale` and pasted at a random spot on another image
-    (`background="other"`) or on its own image (`"self"`: the object in its own scene); returns (dataset, boxes (N, 4))."""
+    (`background="other"`) or on its own image (`"self"`: the object in its own scene); returns (dataset, boxes (N, 4)).
+    """
     import numpy as np
 
     if not 0 < scale <= 1:
@@ -193,7 +196,11 @@ def boxed_stand_in(ds, scale: float = 0.625, seed: int = 0, background: str = "o
     idx = (rr.clamp(0, h - 1) * w + cc.clamp(0, w - 1)).view(N, 1, H * W).expand(-1, C, -1)
     pasted = obj.flatten(2).gather(2, idx).view(N, C, H, W)
     out = torch.where(inside[:, None], pasted, bg).round().clamp(0, 255).to(torch.uint8)
-    name = f"{ds.name}: objects at {scale:g} scale pasted on {'other images' if background == 'other' else 'their own images'} (boxed stand-in)"
-    return ImageArrayDataset(
-        out.permute(0, 2, 3, 1).numpy(), y.numpy(), name, ds.classes, mean=ds.mean, std=ds.std
-    ), boxes
+    name = (
+        f"{ds.name}: objects at {scale:g} scale pasted on"
+        f" {'other images' if background == 'other' else 'their own images'} (boxed stand-in)"
+    )
+    return (
+        ImageArrayDataset(out.permute(0, 2, 3, 1).numpy(), y.numpy(), name, ds.classes, mean=ds.mean, std=ds.std),
+        boxes,
+    )

@@ -22,7 +22,8 @@ METRICS = ("mean", "ap", "auroc", "tnr95", "ece")
 
 @dataclass(frozen=True)
 class Compare:
-    "One paired test: `metric` of outcome `a` better (`better` = 'lower' / 'higher') than the best of `b`, by more than `-margin`."
+    """One paired test: `metric` of outcome `a` better (`better` = 'lower' / 'higher') than the best of `b`, by more
+    than `-margin`."""
 
     a: str
     b: tuple = ()
@@ -58,7 +59,8 @@ class Compare:
 # %% ../nbs/08_findings.ipynb #caf24e48
 @dataclass(frozen=True)
 class Finding:
-    "A headline claim of the thesis (`claim`, `thesis` numbers) and the paired comparisons (`tests`) that test it on our outputs."
+    """A headline claim of the thesis (`claim`, `thesis` numbers) and the paired comparisons (`tests`) that test it on
+    our outputs."""
 
     id: str
     claim: str
@@ -92,7 +94,7 @@ def _as_row(name: str, v, n: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} holds NaN or infinite values")
     return a
 
-
+# %% ../nbs/08_findings.ipynb #0d768d72
 class Outcomes:
     "Per-item outcomes by key: `values` (seeds × items), optional `labels` and `conf` of the same shape, and the seeds."
 
@@ -181,7 +183,8 @@ class Outcomes:
 
 # %% ../nbs/08_findings.ipynb #8f84431d
 def weighted_metric(metric: str, w, values, labels=None, conf=None) -> np.ndarray:
-    "`metric` of per-item `values` (n,) under each row of item weights `w` (draws × n), with `labels` / `conf` where it needs them."
+    """`metric` of per-item `values` (n,) under each row of item weights `w` (draws × n), with `labels` / `conf` where
+    it needs them."""
     check_choice("metric", metric, METRICS)
     w = np.atleast_2d(np.asarray(w, dtype=np.float64))
     v = np.asarray(values, dtype=np.float64)
@@ -240,9 +243,10 @@ def _aligned(outcomes: Outcomes, keys) -> tuple[list[dict], list]:
         out.append({k: None if g[k] is None else g[k][rows] for k in ("values", "labels", "conf")})
     return out, seeds
 
-
+# %% ../nbs/08_findings.ipynb #5ab32b77
 def _draw_counts(rng, n_boot: int, labels) -> np.ndarray:
-    "Bootstrap draws as item counts (n_boot × n); stratified by `labels` (positives and negatives drawn apart) when given."
+    """Bootstrap draws as item counts (n_boot × n); stratified by `labels` (positives and negatives drawn apart) when
+    given."""
     n = len(labels)
     w = np.zeros((n_boot, n), np.float32)
     for part in [np.ones(n, bool)] if labels.dtype != bool else [labels, ~labels]:
@@ -253,7 +257,7 @@ def _draw_counts(rng, n_boot: int, labels) -> np.ndarray:
         w[:, idx] = np.bincount(draw.ravel(), minlength=n_boot * len(idx)).reshape(n_boot, len(idx))
     return w
 
-
+# %% ../nbs/08_findings.ipynb #76d2e65a
 def paired_test(
     outcomes: Outcomes, cmp: Compare, n_boot: int = 2000, seed: int = 0, chunk: int = 250_000, cache: dict | None = None
 ) -> dict:
@@ -336,7 +340,7 @@ def paired_test(
 def _fmt_val(x, scale):
     return f"{x * scale:.3g}" if abs(x * scale) < 100 else f"{x * scale:.0f}"
 
-
+# %% ../nbs/08_findings.ipynb #d2a3d349
 def _short_names(keys) -> dict:
     "Each key shortened to the path segments in which the keys differ: ens/Relation, last/Relation -> ens, last."
     parts = [k.split("/") for k in keys]
@@ -345,20 +349,22 @@ def _short_names(keys) -> dict:
     keep = [i for i in range(len(parts[0])) if len({p[i] for p in parts}) > 1] or [len(parts[0]) - 1]
     return {k: "/".join(p[i] for i in keep) for k, p in zip(keys, parts)}
 
-
+# %% ../nbs/08_findings.ipynb #b796ebce
 def _describe_result(t: Compare, r: dict) -> str:
     s, short = t.scale, _short_names(t.keys())
     txt = (
-        f"{short[t.a]} {_fmt_val(r['point_a'], s)} vs {short[r['best_b']]} {_fmt_val(r['points_b'][r['best_b']], s)}"
-        f"{f' (best of {len(t.b)})' if len(t.b) > 1 else ''}: Δ {r['diff'] * s:+.3g} [{r['ci_low'] * s:+.3g}, {r['ci_high'] * s:+.3g}]"
+        f"{short[t.a]} {_fmt_val(r['point_a'], s)} vs {short[r['best_b']]}"
+        f" {_fmt_val(r['points_b'][r['best_b']], s)}{f' (best of {len(t.b)})' if len(t.b) > 1 else ''}: Δ"
+        f" {r['diff'] * s:+.3g} [{r['ci_low'] * s:+.3g}, {r['ci_high'] * s:+.3g}]"
     )
     return (f"{t.label}: " if t.label else "") + txt
 
-
+# %% ../nbs/08_findings.ipynb #49522849
 def evaluate(
     finding: Finding, outcomes: Outcomes | None, reason: str = "", n_boot: int = 2000, cache: dict | None = None
 ) -> dict:
-    "One ledger row for `finding` from `outcomes` (None: not run): `chapter, id, finding, thesis, comparison, ours, ci_low, ci_high, n_items, seeds, verdict, reason`."
+    """One ledger row for `finding` from `outcomes` (None: not run): `chapter, id, finding, thesis, comparison, ours,
+    ci_low, ci_high, n_items, seeds, verdict, reason`."""
     row = dict(
         chapter=finding.chapter,
         id=finding.id,
@@ -400,12 +406,18 @@ def evaluate(
     t, r = min(cands, key=lambda tr: slack(*tr))
     auto = ""
     if v == "inconclusive":
-        auto = f"the interval spans {'the margin' if t.margin else '0'}; this run resolves differences of about {r['resolves'] * t.scale:.2g} and more"
+        auto = (
+            f"the interval spans {'the margin' if t.margin else '0'}; this run resolves differences of about"
+            f" {r['resolves'] * t.scale:.2g} and more"
+        )
     elif v == "not measurable":
         auto = (
             f"every compared method's {t.metric} is at its chance level {t.chance * t.scale:g}"
             if r["unmeasurable"] == "chance"
-            else f"every compared method has {t.metric} {_fmt_val(r['point_a'], t.scale)} on every draw (a floor or ceiling)"
+            else (
+                f"every compared method has {t.metric} {_fmt_val(r['point_a'], t.scale)} on every draw (a floor or"
+                " ceiling)"
+            )
         )
     row.update(
         ours="; ".join(_describe_result(t_, r_) for t_, r_ in zip(finding.tests, res)),
@@ -451,7 +463,8 @@ class Ledger:
         return markdown_table(self.rows(n_boot), ["id", "finding", "ours", "verdict", "reason"])
 
     def save(self, out) -> list[Path]:
-        "Write `<experiment>.outcomes.npz` and `<experiment>.ledger.json` into `out.dir` and record them in `out`'s manifest."
+        """Write `<experiment>.outcomes.npz` and `<experiment>.ledger.json` into `out.dir` and record them in `out`'s
+        manifest."""
         d = Path(out.dir)
         npz = self.outcomes.save(d / f"{self.experiment}.outcomes.npz")
         js = atomic_write_text(
@@ -489,9 +502,10 @@ def load_ledger(folder, experiment: str) -> tuple[Outcomes | None, dict]:
         return None, {}
     return Outcomes.load(npz), json.loads(js.read_text())["reasons"]
 
-
+# %% ../nbs/08_findings.ipynb #767dd025
 def findings_rows(out_root="figures", findings=None, status=None, n_boot: int = 2000) -> list[dict]:
-    "Every declared finding evaluated from the ledgers under `out_root/ch<N>/`; `status`: experiment -> note on its outputs."
+    """Every declared finding evaluated from the ledgers under `out_root/ch<N>/`; `status`: experiment -> note on its
+    outputs."""
     status, rows, cache = status or {}, [], {}
     for f in FINDINGS if findings is None else findings:
         if f.experiment not in cache:
@@ -506,7 +520,7 @@ def findings_rows(out_root="figures", findings=None, status=None, n_boot: int = 
         rows.append(row)
     return rows
 
-
+# %% ../nbs/08_findings.ipynb #55b088ee
 def write_findings_csv(rows, path) -> Path:
     "Write the ledger rows to `path` as CSV (atomically), columns `FINDINGS_COLUMNS`."
     buf = io.StringIO()
@@ -515,7 +529,7 @@ def write_findings_csv(rows, path) -> Path:
     w.writerows(rows)
     return atomic_write_text(path, buf.getvalue())
 
-
+# %% ../nbs/08_findings.ipynb #7bcdd7f0
 def verdict_counts(rows) -> dict:
     "`{chapter: {verdict: count}}` and `'all'`."
     out = {}
@@ -983,7 +997,8 @@ FINDINGS_CH8 = [
     ),
     Finding(
         "8.baselines",
-        "At 30 % KV the query-agnostic baselines (H2O, SnapKV, PyramidKV, StreamingLLM) degrade below KVzip (Figs 8.9-8.10)",
+        "At 30 % KV the query-agnostic baselines (H2O, SnapKV, PyramidKV, StreamingLLM) degrade below KVzip (Figs"
+        " 8.9-8.10)",
         "Fig. 8.9",
         _KV,
         tuple(

@@ -111,7 +111,8 @@ def bench_kvzip(
         print(
             f"  n={n:5d}: prefill {t_pre:6.2f} s, scoring {t_sc:6.2f} s ({r['scoring_over_prefill']:.2f}x prefill)"
             + (f", peak memory {100 * r['scoring_memory_overhead']:+.1f}%" if memory else "")
-            + f"; at ratio {ratio}: KV {r['kv_bytes_ratio']:.2f}x bytes (kept {r['kept_fraction']:.2f}), decode {1e3 * ev_lat:.1f} ms vs {1e3 * full_lat:.1f} ms per token ({r['decode_latency_ratio']:.2f}x)"
+            + f"; at ratio {ratio}: KV {r['kv_bytes_ratio']:.2f}x bytes (kept {r['kept_fraction']:.2f}), decode"
+            f" {1e3 * ev_lat:.1f} ms vs {1e3 * full_lat:.1f} ms per token ({r['decode_latency_ratio']:.2f}x)"
         )
     return rows
 
@@ -120,8 +121,10 @@ PAPER_DATASETS = {
     "SQuAD": "rajpurkar/squad (multi-QA per passage)",
     "GSM8K": "openai/gsm8k",
     "NIAH": "needle-in-a-haystack (generated, 170K)",
-    "SCBench": "microsoft/SCBench: scbench_kv, scbench_prefix_suffix, scbench_vt, scbench_repoqa, scbench_qa_eng, "
-    "scbench_choice_eng, scbench_many_shot, scbench_summary, scbench_mf",
+    "SCBench": (
+        "microsoft/SCBench: scbench_kv, scbench_prefix_suffix, scbench_vt, scbench_repoqa, scbench_qa_eng, "
+        "scbench_choice_eng, scbench_many_shot, scbench_summary, scbench_mf"
+    ),
 }
 PAPER_CONFIGS = {
     "qwen2.5-7b-1m": dict(
@@ -159,7 +162,8 @@ PAPER_EVAL = dict(
 
 
 def dry_run_paper_config(name: str, n_ctx: int = 600, chunk: int = 256) -> dict:
-    "Check a `PAPER_CONFIGS` entry on a 2-layer model of its family and head grouping: chunked KVzip scoring, eviction, generation."
+    """Check a `PAPER_CONFIGS` entry on a 2-layer model of its family and head grouping: chunked KVzip scoring,
+    eviction, generation."""
     check_choice("name", name, tuple(PAPER_CONFIGS))
     pc = PAPER_CONFIGS[name]
     if "paper_only" in pc:

@@ -120,7 +120,7 @@ class KVPipeline:
         if keep_ratios is None:
             ans = next(iter(res.values()))
             return ans[0] if single else ans
-        return {r: (v[0] if single else v) for r, v in res.items()}
+        return {r: v[0] if single else v for r, v in res.items()}
 
     def __call__(self, document: str, questions, keep_ratios=None):
         "`answer(document, questions, keep_ratios)`: compress and answer in one call."

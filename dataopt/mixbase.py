@@ -71,13 +71,13 @@ def dirichlet_weights(k: int, alpha: float, generator: torch.Generator) -> list[
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
     return [float(v) for v in np.random.default_rng(seed).dirichlet(np.full(k, float(alpha)))]
 
-
+# %% ../nbs/10_mixbase.ipynb #fc2f020a
 def shuffles(n: int, k: int, generator: torch.Generator, device=None) -> list[torch.Tensor]:
     "The identity and `k` − 1 random permutations of `n` samples (on `device`): the inputs of a `k`-input mixup."
     perms = [torch.arange(n)] + [torch.randperm(n, generator=generator) for _ in range(k - 1)]
     return [p.to(device) for p in perms] if device is not None else perms
 
-
+# %% ../nbs/10_mixbase.ipynb #76deb54e
 def soft_targets(y: torch.Tensor, perms, weights: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Σᵢ wᵢ · onehot(y[πᵢ]) for per-sample weights `weights` (B, k) over the `k` permutations `perms`: (B, C)."
     oh = F.one_hot(y.long(), num_classes).float()

@@ -24,7 +24,8 @@ def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto",
     )  # realistic saliency: the cached vanilla classifier
     out = {"transport": {}, "cut_ms": {}, "trained_saliency": trained}
     print(
-        f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
+        f"Puzzle Mix benchmark: batch {batch_size}, {dev}; saliency from a"
+        f" {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
     )
     for grid in (4, 8, 16):
         s, _, _ = input_saliency(model.eval(), x, y, grid)
@@ -54,8 +55,9 @@ def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto",
         )
         out["cut_ms"][grid] = 1000 * t_cut / batch_size
         print(
-            f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  -> {t_exact / t_ours:5.2f}x, "
-            f"mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut {out['cut_ms'][grid]:.3f} ms/sample (pool)"
+            f"  grid {grid:2d}: transport {t_ours * 1e3:7.1f} ms vs exact {t_exact * 1e3:7.1f} ms  ->"
+            f" {t_exact / t_ours:5.2f}x, mean gap {gap:.4f} of total saliency, {n_steps} steps; graph cut"
+            f" {out['cut_ms'][grid]:.3f} ms/sample (pool)"
         )
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -90,9 +92,9 @@ def bench_puzzlemix(batch_size: int = 100, steps: int = 3, device: str = "auto",
         step_ms=dict(vanilla=1e3 * t_v, puzzlemix=1e3 * t_pm, saliency_pass=1e3 * t_s),
     )
     print(
-        f"  training step: Puzzle Mix {t_pm * 1e3:.0f} ms / vanilla {t_v * 1e3:.0f} ms = {t_pm / t_v:.2f}x "
-        f"(vanilla step + saliency pass alone: {t_s / t_v:.2f}x, the floor for any method that needs the input gradient; "
-        f"Puzzle Mix (half) trains half the epochs: {t_pm / t_v / 2:.2f}x the vanilla run's time)"
+        f"  training step: Puzzle Mix {t_pm * 1e3:.0f} ms / vanilla {t_v * 1e3:.0f} ms = {t_pm / t_v:.2f}x (vanilla"
+        f" step + saliency pass alone: {t_s / t_v:.2f}x, the floor for any method that needs the input gradient; Puzzle"
+        f" Mix (half) trains half the epochs: {t_pm / t_v / 2:.2f}x the vanilla run's time)"
     )
     return out
 
@@ -122,7 +124,8 @@ def bench_comixup(batch_size: int = 100, repeats: int = 3, device: str = "auto",
         return min(ts)
 
     print(
-        f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
+        f"Co-Mixup benchmark: batch {batch_size}, {dev}; saliency from a"
+        f" {'trained (small-scale vanilla)' if trained else 'randomly initialised'} PreActResNet18"
     )
     t_v, t_cm, t_pm = best(vanilla), best(lambda: cm(x, y, model=model)), best(lambda: pm(x, y, model=model))
     out = dict(

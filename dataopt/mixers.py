@@ -47,7 +47,7 @@ def _image_side(train_ds) -> int | None:
     images = getattr(train_ds, "images", None)
     return None if images is None else min(images.shape[1:3])  # (N, H, W, C) uint8 arrays
 
-
+# %% ../nbs/33_mixers.ipynb #f8177e91
 def mixup_for(cfg, train_ds=None, model=None) -> BatchTransform | None:
     "The batch transform `cfg` (a `TrainConfig`) describes, for training on `train_ds` with `model` (see above)."
     if cfg.mixup in NO_MIXUP:

@@ -31,7 +31,7 @@ class PreActBlock(nn.Module):
         out = self.conv2(F.relu(self.bn2(out)))
         return out + sc
 
-
+# %% ../nbs/02_models.ipynb #5d64a13c
 class PreActResNet(nn.Module):
     "PreActResNet for 32×32 inputs; `layers` = blocks per stage ([2,2,2,2] is PreActResNet18)."
 
@@ -59,7 +59,7 @@ class PreActResNet(nn.Module):
     def forward(self, x):
         return self.head(self.features(x))
 
-
+# %% ../nbs/02_models.ipynb #fa753d10
 def preactresnet18(num_classes=10, **kw):
     return PreActResNet((2, 2, 2, 2), num_classes, **kw)
 
@@ -78,7 +78,7 @@ class WideBasic(nn.Module):
         out = self.drop(self.conv1(F.relu(self.bn1(x))))
         return self.conv2(F.relu(self.bn2(out))) + self.shortcut(x)
 
-
+# %% ../nbs/02_models.ipynb #b7269995
 class WideResNet(nn.Module):
     "WRN-`depth`-`widen` (Zagoruyko & Komodakis 2016) for 32×32 inputs; WRN28-10 is the thesis's CIFAR-100 model."
 
@@ -113,11 +113,11 @@ class WideResNet(nn.Module):
     def forward(self, x):
         return self.head(self.features(x))
 
-
+# %% ../nbs/02_models.ipynb #67f133f9
 def wrn28_10(num_classes=100, **kw):
     return WideResNet(28, 10, num_classes, **kw)
 
-
+# %% ../nbs/02_models.ipynb #778fa3f9
 def wrn16_8(num_classes=100, widen=8, **kw):
     return WideResNet(16, widen, num_classes, **kw)
 
@@ -146,7 +146,7 @@ class ConvNet(nn.Module):
     def forward(self, x):
         return self.head(self.features(x))
 
-
+# %% ../nbs/02_models.ipynb #f5894f5b
 class SmallCNN(nn.Module):
     "A small, fast CNN for smoke runs and tests (any input size)."
 
@@ -194,9 +194,10 @@ class BasicBlock(nn.Module):
         o = F.relu(self.bn1(self.pool(self.conv1(x))))
         return F.relu(self.bn2(self.conv2(o)) + self.short(x))
 
-
+# %% ../nbs/02_models.ipynb #fbbb2ae7
 class ResNet10(nn.Module):
-    "ResNet-10 (chapter 6 test model); `ap=True` gives ResNetAP-10 (average-pool downsampling); `norm` 'batch' or 'instance'."
+    """ResNet-10 (chapter 6 test model); `ap=True` gives ResNetAP-10 (average-pool downsampling); `norm` 'batch' or
+    'instance'."""
 
     def __init__(self, num_classes=10, width=64, image_size=32, norm="batch", ap=False, in_channels=3):
         super().__init__()
@@ -246,7 +247,7 @@ def _resnet50(num_classes=1000, **kw):
     ]  # a plain list (no duplicate state-dict keys): where manifold mixup hooks
     return m
 
-
+# %% ../nbs/02_models.ipynb #0645a7ab
 MODELS = {
     "preactresnet18": preactresnet18,
     "wrn28_10": wrn28_10,

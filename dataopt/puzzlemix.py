@@ -30,7 +30,7 @@ def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
     s = F.avg_pool2d(s, (H // grid, W // grid)).squeeze(1)
     return s / s.sum((1, 2), keepdim=True).clamp_min(1e-12)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #ed24a45a
 def input_saliency(model, x: torch.Tensor, y: torch.Tensor, grid: int, clean_lambda: float = 0.0):
     """Saliency of `x` under `model` and the clean loss. With `clean_lambda` > 0 the backward pass also leaves
     `clean_lambda`·∇θ ℓ(x, y) in the parameters' `.grad` — the regulariser of Sec. 3.5, at no extra cost."""
@@ -62,22 +62,23 @@ def boundary_distances(x0: torch.Tensor, x1: torch.Tensor, grid: int, neigh_size
     dv = (bottom[:, :, None] - top[:, None]).abs().mean((3, 6))  # (B,2,2,g-1,g)
     return dh, dv
 
-
+# %% ../nbs/30_puzzlemix.ipynb #c32da11d
 def submodular_phi(pb: torch.Tensor) -> torch.Tensor:
-    "The modification φ^{b'} of φ^b (Sec. 3.4.1); `pb[..., a, c, :, :]` holds φ^b(a, c). Its off-diagonal sum equals its diagonal sum."
+    """The modification φ^{b'} of φ^b (Sec. 3.4.1); `pb[..., a, c, :, :]` holds φ^b(a, c). Its off-diagonal sum equals
+    its diagonal sum."""
     p00, p01, p10, p11 = pb[:, 0, 0], pb[:, 0, 1], pb[:, 1, 0], pb[:, 1, 1]
     q00, q11 = p00 + (p01 + p10) / 2, p11 + (p01 + p10) / 2
     q01, q10 = p01 + (p00 + p11) / 2, p10 + (p00 + p11) / 2
     return torch.stack([torch.stack([q00, q01], 1), torch.stack([q10, q11], 1)], 1)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #ac4e33d5
 def label_values(n_labels: int) -> torch.Tensor:
     "The discretised mask range 𝓛 = {t/m : t = 0..m}, m = n_labels − 1."
     if not 2 <= n_labels <= 4:
         raise ValueError(f"n_labels must be 2, 3 or 4, got {n_labels}")
     return torch.linspace(0, 1, n_labels)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #1ba03e6d
 def log_prior(lam: torch.Tensor, n_labels: int) -> torch.Tensor:
     "log p(z = t/m) for the binomial prior of mean λ: (B, n_labels)."
     m = n_labels - 1
@@ -165,7 +166,7 @@ class _Spawner:
     def __reduce__(self):
         return _Spawner, (os.getpid(), threading.current_thread() is threading.main_thread())
 
-
+# %% ../nbs/30_puzzlemix.ipynb #00266409
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -180,14 +181,14 @@ def _set_pdeathsig(sig: int) -> bool:
     args = [ctypes.c_ulong(a) for a in (sig, 0, 0, 0)]  # prctl is variadic: pass full-width unsigned longs
     return prctl(ctypes.c_int(_PR_SET_PDEATHSIG), *args) == 0
 
-
+# %% ../nbs/30_puzzlemix.ipynb #5ee2af21
 def _watch_parent(pid: int, every: float = 0.2):
     "Poll until this process has been re-parented (process `pid` died), then exit at once."
     while os.getppid() == pid:
         time.sleep(every)
     os._exit(1)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #4f933e22
 def _die_with_parent(spawner: _Spawner):
     "Worker initializer: ignore Ctrl-C (the parent handles it) and exit as soon as the parent process dies."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -201,7 +202,8 @@ _CUT_SCALE = 1e6
 
 
 def cut_one(node_costs: np.ndarray, beta: float, z: np.ndarray, algorithm: str = "swap") -> np.ndarray:
-    "Minimise Σ node_costs[i, l_i] + β Σ_edges (z_{l_i} − z_{l_j})² on a g×g grid (4-neighbourhood); returns labels (g, g)."
+    """Minimise Σ node_costs[i, l_i] + β Σ_edges (z_{l_i} − z_{l_j})² on a g×g grid (4-neighbourhood); returns labels
+    (g, g)."""
     import gco
 
     g, _, L = node_costs.shape
@@ -213,14 +215,14 @@ def cut_one(node_costs: np.ndarray, beta: float, z: np.ndarray, algorithm: str =
     ones_v, ones_h = np.ones((g - 1, g), np.int32), np.ones((g, g - 1), np.int32)
     return gco.cut_grid_graph(unary, pairwise, ones_v, ones_h, n_iter=-1, algorithm=algorithm).reshape(g, g)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #da7a7d6d
 _POOL: dict = {}
 
 
 def _cut_slice(node_costs, beta, z, algorithm):
     return np.stack([cut_one(nc, beta, z, algorithm) for nc in node_costs])
 
-
+# %% ../nbs/30_puzzlemix.ipynb #924adbc5
 def _pool(workers: int):
     if workers not in _POOL:
         import multiprocessing as mp
@@ -242,9 +244,10 @@ def _pool(workers: int):
         _POOL[workers] = ex
     return _POOL[workers]
 
-
+# %% ../nbs/30_puzzlemix.ipynb #bf1ccf7e
 def solve_masks(problem: MaskProblem, workers: int | None = None, algorithm: str = "swap") -> torch.Tensor:
-    "Integer labels (B, g, g) minimising Eq. 3.4 for every sample; slices of the batch are cut in parallel worker processes."
+    """Integer labels (B, g, g) minimising Eq. 3.4 for every sample; slices of the batch are cut in parallel worker
+    processes."""
     nc = problem.node_costs().double().numpy()
     z = problem.z.double().numpy()
     workers = (
@@ -277,7 +280,7 @@ def grid_cost(grid: int, device=None) -> torch.Tensor:
     pos = torch.stack(torch.meshgrid(r, r, indexing="ij"), -1).reshape(-1, 2)
     return torch.cdist(pos, pos).pow(2) / max(grid - 1, 1) ** 2
 
-
+# %% ../nbs/30_puzzlemix.ipynb #73a0d1e1
 def masked_transport(cost: torch.Tensor, v: torch.Tensor | float | None = None, max_steps: int | None = None):
     """Algorithm 1 on a batch of costs C' (B, n, n). Returns (Π_win (B, n, n) as 0/1 float, steps taken);
     Π[b, i, j] = 1 moves region i to position j.
@@ -321,7 +324,7 @@ def transport_regions(x: torch.Tensor, Pi: torch.Tensor, grid: int) -> torch.Ten
     out = Pi.transpose(1, 2).to(x.dtype) @ blocks
     return out.reshape(B, grid, grid, C, bh, bw).permute(0, 3, 1, 4, 2, 5).reshape(B, C, H, W)
 
-
+# %% ../nbs/30_puzzlemix.ipynb #10af4fa4
 def mix_images(x0, x1, z: torch.Tensor, Pi0=None, Pi1=None) -> torch.Tensor:
     "h(x0, x1) = (1 − z) ⊙ Π0ᵀx0 + z ⊙ Π1ᵀx1 (Eq. 3.2) with a region mask z (B, g, g)."
     g = z.shape[-1]
@@ -332,7 +335,7 @@ def mix_images(x0, x1, z: torch.Tensor, Pi0=None, Pi1=None) -> torch.Tensor:
     zu = F.interpolate(z[:, None].to(x0.dtype), size=x0.shape[-2:], mode="nearest")
     return (1 - zu) * x0 + zu * x1
 
-
+# %% ../nbs/30_puzzlemix.ipynb #4c4d42ab
 def mix_targets(y0, y1, ratio: torch.Tensor, num_classes: int) -> torch.Tensor:
     "Soft targets (1 − ratio)·onehot(y0) + ratio·onehot(y1) with a per-sample ratio (B,)."
     r = ratio.to(torch.float32)[:, None]

@@ -54,22 +54,23 @@ def check_inputs(features, pred_probs=None, labels=None, num_classes: int | None
             )
     return f, p, y
 
-
+# %% ../nbs/50_relation.ipynb #be74cc6d
 def _check_t(t) -> float:
     "The kernel exponent t: a positive finite number (t < 0 would reward dissimilarity; NaN poisons every score)."
     if isinstance(t, bool) or not isinstance(t, (int, float, np.floating)) or not np.isfinite(t) or t <= 0:
         raise ValueError(f"t must be a positive finite number, got {t!r}")
     return float(t)
 
-
+# %% ../nbs/50_relation.ipynb #512d690d
 def _bandwidth(f):
     idx = torch.randperm(len(f), generator=torch.Generator().manual_seed(0))[:1000]
     d = torch.cdist(f[idx], f[idx])
     return float(d[d > 0].median()) if (d > 0).any() else 1.0
 
-
+# %% ../nbs/50_relation.ipynb #28b16a8d
 def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: float | None = None):
-    "k(a, b) for row blocks (Eq. 5.4): features already L2-normalised; `kind` one of `KERNELS`. Computed in place (one tile-sized buffer)."
+    """k(a, b) for row blocks (Eq. 5.4): features already L2-normalised; `kind` one of `KERNELS`. Computed in place (one
+    tile-sized buffer)."""
     if kind.startswith("cos"):
         k = (fa @ fb.T).clamp_(min=0)
     else:
@@ -78,7 +79,7 @@ def kernel_block(fa, pa, fb, pb, t: float = 4.0, kind: str = "cos_p", sigma: flo
         k.mul_(pa @ pb.T)
     return k.abs_().pow_(t)
 
-
+# %% ../nbs/50_relation.ipynb #f506ac4f
 def _self_kernel(f, p, t: float, kind: str):
     "k(i, i) for L2-normalised rows: (cos or RBF = 1) times ‖p_i‖² for the `_p` kernels, to the power t."
     sim = (f * f).sum(1).clamp(min=0) if kind.startswith("cos") else torch.ones(len(f), device=f.device)
@@ -96,7 +97,7 @@ def triton_available() -> bool:
 
     return importlib.util.find_spec("triton") is not None
 
-
+# %% ../nbs/50_relation.ipynb #dc79dba7
 def _relation_rowsum_kernel():
     "The fused kernel, built on first use: Triton decides at decoration time whether to interpret (TRITON_INTERPRET)."
     mode = os.environ.get("TRITON_INTERPRET", "0")
@@ -157,7 +158,7 @@ def _relation_rowsum_kernel():
     _TRITON_KERNELS[mode] = relation_rowsum
     return relation_rowsum
 
-
+# %% ../nbs/50_relation.ipynb #b511ca24
 def kernel_sums_triton(fr, pr, yr, fc, pc, yc, t: float, block_m: int = 32, block_n: int = 64, block_d: int = 32):
     """(Σ_j k(i, j), Σ_{j: y_j = y_i} k(i, j)) for the rows `fr` against the columns `fc` with the cosine kernel
     (times p_iᵀp_j when `pr`, `pc` are given), fused in one Triton kernel; features already L2-normalised."""
@@ -195,7 +196,7 @@ def kernel_sums_triton(fr, pr, yr, fc, pc, yc, t: float, block_m: int = 32, bloc
     )
     return tot, same
 
-
+# %% ../nbs/50_relation.ipynb #29ddc721
 def _use_triton(backend: str, kind: str, dev: torch.device) -> bool:
     if backend not in ("auto", "torch", "triton"):
         raise ValueError(f"backend={backend!r} is not one of auto, torch, triton")
@@ -256,7 +257,7 @@ def relation_sums(
         out[rows - mine.start] = -rel.cpu()
     return all_gather_rows(out) if env.distributed else out
 
-
+# %% ../nbs/50_relation.ipynb #8ca0f46a
 def label_noise_scores(
     features,
     pred_probs,
@@ -298,7 +299,7 @@ def label_noise_scores(
         s = s_bar - 2 * corr
     return s.numpy(), (s > thr).numpy()
 
-
+# %% ../nbs/50_relation.ipynb #21bf2d9b
 def label_noise_scores_partitioned(
     features, pred_probs, labels, k: int = 10000, seed: int = 0, **kw
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -331,7 +332,7 @@ def _subset_count(n: int, subset_size, subset_fraction) -> int | None:
         return max(1, int(float(subset_fraction) * n))
     return None
 
-
+# %% ../nbs/50_relation.ipynb #bfa9b479
 def outlier_scores(
     train_features,
     train_pred_probs,
@@ -539,7 +540,8 @@ def relation_map(
 
 # %% ../nbs/50_relation.ipynb #cf9941be
 def label_noise_baselines(pred_probs, labels, features=None) -> dict:
-    "Baseline label-noise scores (higher = more likely mislabelled): loss, margin, entropy, least_confidence, cwe, tracin."
+    """Baseline label-noise scores (higher = more likely mislabelled): loss, margin, entropy, least_confidence, cwe,
+    tracin."""
     _, p, y = check_inputs(torch.zeros(len(pred_probs), 1) if features is None else features, pred_probs, labels)
     py = p[torch.arange(len(y)), y].clamp_min(1e-12)
     H = -(p * p.clamp_min(1e-12).log()).sum(1)
@@ -554,21 +556,23 @@ def label_noise_baselines(pred_probs, labels, features=None) -> dict:
         out["tracin"] = f.pow(2).sum(1) * (F.one_hot(y, p.shape[1]).float() - p).pow(2).sum(1)
     return {k: v.numpy() for k, v in out.items()}
 
-
+# %% ../nbs/50_relation.ipynb #2e733be2
 def _kth_neighbour_distance(fx, ft, k: int, skip_self: bool = False, tile: int = 1024) -> torch.Tensor:
-    "Distance of each row of `fx` to its k-th nearest row of `ft` (normalised features), in row tiles; `skip_self` when fx is ft."
+    """Distance of each row of `fx` to its k-th nearest row of `ft` (normalised features), in row tiles; `skip_self`
+    when fx is ft."""
     kk = k + 1 if skip_self else k
     return torch.cat(
         [torch.cdist(fx[a : a + tile], ft).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), tile)]
     )
 
-
+# %% ../nbs/50_relation.ipynb #ad98429b
 def sampling_outlier_scores(
     train_features, features=None, sample_size: int = 20, rounds: int = 10, seed: int = 0
 ) -> np.ndarray:
     """Sampling-based outlier score (Sugiyama & Borgwardt 2013, the thesis's "iterative sampling"): the distance of each
     normalised feature to its nearest neighbour in a uniform random sample of `sample_size` training points, averaged
-    over `rounds` independent samples. With `features=None` the training set scores itself (a sampled point skips itself)."""
+    over `rounds` independent samples. With `features=None` the training set scores itself (a sampled point skips itself).
+    """
     if sample_size < 1 or rounds < 1:
         raise ValueError(f"sample_size={sample_size} and rounds={rounds} must be >= 1")
     ft, _, _ = check_inputs(train_features)
@@ -584,7 +588,7 @@ def sampling_outlier_scores(
         out += d.min(1).values
     return (out / rounds).numpy()
 
-
+# %% ../nbs/50_relation.ipynb #2418f089
 def ood_baselines(
     train_features, train_labels, features, logits, k: int = 50, lof_neighbors: int = 20, sample_size: int = 20
 ) -> dict:
@@ -609,11 +613,12 @@ def ood_baselines(
     out["iterative_sampling"] = torch.from_numpy(sampling_outlier_scores(ft, fx, sample_size))
     return {k_: v.numpy() for k_, v in out.items()}
 
-
+# %% ../nbs/50_relation.ipynb #a2519444
 def dataset_outlier_baselines(features, logits, k: int = 50, lof_neighbors: int = 20, sample_size: int = 20) -> dict:
     """Baseline scores for outliers inside a training set (Table 5.6; higher = more outlying), each sample scored
     against the others: msp, maxlogit, energy (its own in-sample logits), knn (k-th neighbour, self excluded), lof,
-    iterative_sampling. Mahalanobis, ReAct and KL matching need a clean training set and are left out, as in the thesis."""
+    iterative_sampling. Mahalanobis, ReAct and KL matching need a clean training set and are left out, as in the thesis.
+    """
     from sklearn.neighbors import LocalOutlierFactor
 
     f, _, _ = check_inputs(features, min_n=3)
@@ -628,7 +633,7 @@ def dataset_outlier_baselines(features, logits, k: int = 50, lof_neighbors: int 
     out["iterative_sampling"] = torch.from_numpy(sampling_outlier_scores(f, None, sample_size))
     return {k_: v.numpy() for k_, v in out.items()}
 
-
+# %% ../nbs/50_relation.ipynb #a872ca62
 def react_energy(train_features, features, weight, bias=None, percentile: float = 90.0) -> np.ndarray:
     """ReAct (Sun et al. 2021): clip features at the `percentile`-th percentile of the training activations, then the
     energy score −logsumexp(W f + b) through the classifier head (higher = more outlying)."""
@@ -643,9 +648,10 @@ def react_energy(train_features, features, weight, bias=None, percentile: float 
         z = z + torch.as_tensor(np.asarray(bias)).float()
     return (-torch.logsumexp(z, 1)).numpy()
 
-
+# %% ../nbs/50_relation.ipynb #ee1c0432
 def kl_matching(train_pred_probs, pred_probs) -> np.ndarray:
-    "KL matching (Hendrycks et al. 2022): KL(p ‖ q_ĉ) to the mean training prediction q_ĉ of the predicted class ĉ (higher = more outlying)."
+    """KL matching (Hendrycks et al. 2022): KL(p ‖ q_ĉ) to the mean training prediction q_ĉ of the predicted class ĉ
+    (higher = more outlying)."""
     pt = torch.as_tensor(np.asarray(train_pred_probs)).float()
     px = torch.as_tensor(np.asarray(pred_probs)).float()
     C = pt.shape[1]
@@ -654,7 +660,7 @@ def kl_matching(train_pred_probs, pred_probs) -> np.ndarray:
     qc = q[px.argmax(1)].clamp_min(1e-12)
     return (px * (px.clamp_min(1e-12).log() - qc.log())).sum(1).numpy()
 
-
+# %% ../nbs/50_relation.ipynb #d49f2cd9
 def detection_metrics(is_positive, scores) -> dict:
     "AP, AUROC and TNR at 95% TPR of `scores` (higher = positive) for binary ground truth `is_positive` (scikit-learn)."
     from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
@@ -713,7 +719,8 @@ def bench_relation(
     device: str = "auto",
     backend: str = "auto",
 ) -> dict:
-    "Algorithm 4 time and peak memory by n vs feature computation and cleanlab, and per-sample outlier-score time (synthetic features)."
+    """Algorithm 4 time and peak memory by n vs feature computation and cleanlab, and per-sample outlier-score time
+    (synthetic features)."""
     import resource, time
 
     dev = get_device(device)
@@ -767,7 +774,8 @@ def bench_relation(
             dense_matrix_gib=n * n * 4 / 2**30,
         )
         print(
-            f"  n = {n:>7,} ({out[n]['method']}): Algorithm 4 {t_ln:7.1f} s (features {n / img_s:7.1f} s, cleanlab {t_cl:6.2f} s); "
-            f"outlier score {1e3 * t_o / queries:6.2f} ms/sample; peak RSS {rss:5.2f} GiB (dense n x n float32: {n * n * 4 / 2**30:6.2f} GiB)"
+            f"  n = {n:>7,} ({out[n]['method']}): Algorithm 4 {t_ln:7.1f} s (features {n / img_s:7.1f} s, cleanlab"
+            f" {t_cl:6.2f} s); outlier score {1e3 * t_o / queries:6.2f} ms/sample; peak RSS {rss:5.2f} GiB (dense n x n"
+            f" float32: {n * n * 4 / 2**30:6.2f} GiB)"
         )
     return out

@@ -44,7 +44,7 @@ class Experiment:
     minutes: tuple = (1, 30, None)  # rough wall-clock minutes at smoke / small / paper (None: GPU days)
     description: str = ""
 
-
+# %% ../nbs/05_reproduce.ipynb #bf553bf4
 CHAPTERS = {
     "core": "Foundation",
     "ch3": "Chapter 3 — Puzzle Mix",
@@ -90,8 +90,10 @@ EXPERIMENTS: list[Experiment] = [
         produces=tuple(f"table 3.{i}" for i in range(2, 10)),
         needs=("cifar10",),
         minutes=(2, 28, None),
-        description="Vanilla, Input, Manifold, CutMix, AugMix and Puzzle Mix (+half, adv, binary, mask only, fgsm, nu0=nu1, aug) "
-        "under one protocol, with FGSM, PGD and CIFAR-C style corruption error: Tables 3.2-3.9",
+        description=(
+            "Vanilla, Input, Manifold, CutMix, AugMix and Puzzle Mix (+half, adv, binary, mask only, fgsm, nu0=nu1,"
+            " aug) under one protocol, with FGSM, PGD and CIFAR-C style corruption error: Tables 3.2-3.9"
+        ),
     ),
     Experiment(
         "comixup_figures",
@@ -100,7 +102,10 @@ EXPERIMENTS: list[Experiment] = [
         produces=("figure 4.1", "figure 4.2", "figure 4.3"),
         needs=("cifar10",),
         minutes=(1, 2, None),
-        description="Co-Mixup on real CIFAR batches with the vanilla classifier's saliency: Fig. 4.1, the tau sweep of Fig. 4.2, Fig. 4.3",
+        description=(
+            "Co-Mixup on real CIFAR batches with the vanilla classifier's saliency: Fig. 4.1, the tau sweep of Fig."
+            " 4.2, Fig. 4.3"
+        ),
     ),
     Experiment(
         "comixup_tables",
@@ -109,8 +114,10 @@ EXPERIMENTS: list[Experiment] = [
         produces=("table 4.1", "table 4.2", "table 4.3", "table 4.4", "figure 4.4"),
         needs=("cifar10",),
         minutes=(1, 25, None),
-        description="Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines; ECE, "
-        "CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4",
+        description=(
+            "Vanilla, Input, Manifold, CutMix, Puzzle Mix and Co-Mixup on two architectures, multi-input baselines;"
+            " ECE, CAM localisation and background corruption on a boxed CIFAR stand-in: Tables 4.1-4.4, Fig. 4.4"
+        ),
     ),
     Experiment(
         "relation_graph",
@@ -121,8 +128,11 @@ EXPERIMENTS: list[Experiment] = [
         + tuple(f"figure 5.{i}" for i in range(5, 12)),
         needs=("cifar10", "cifar100"),
         minutes=(1, 15, None),
-        description="Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs "
-        "the unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1, 5.5-5.11",
+        description=(
+            "Detectors trained on noisy CIFAR-10 labels: label errors, outliers and OOD by the relation graph vs the"
+            " unary baselines and cleanlab; relation maps, kernel and t ablations, timing: Tables 5.1-5.7, Figs 5.1,"
+            " 5.5-5.11"
+        ),
     ),
     Experiment(
         "condensation",
@@ -143,8 +153,11 @@ EXPERIMENTS: list[Experiment] = [
         ),
         needs=("cifar10",),
         minutes=(1, 30, None),
-        description="IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient "
-        "analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs 6.2-6.7",
+        description=(
+            "IDC, IDC-I, DSA, DM, Random and Herding at equal storage on CIFAR-10, the Sec. 6.5.2 ablations, gradient"
+            " analyses, condensation from fixed networks, class-incremental learning: Tables 6.1, 6.2, 6.5-6.7, Figs"
+            " 6.2-6.7"
+        ),
     ),
     Experiment(
         "ccm",
@@ -167,9 +180,12 @@ EXPERIMENTS: list[Experiment] = [
         ),
         needs=("smollm2",),
         minutes=(2, 40, None),
-        description="CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context, Gisting (online and fixed), "
-        "Compressive and MemoryBank on generated online ICL, personalisation and dialogue; streaming against StreamingLLM "
-        "on CPython docs; KV memory, latency and throughput: Figs 7.6-7.9, Tables 7.1, 7.3-7.10 (7.8 reported only)",
+        description=(
+            "CCM-concat / CCM-merge trained on SmolLM2-135M against full context, no context, Gisting (online and"
+            " fixed), Compressive and MemoryBank on generated online ICL, personalisation and dialogue; streaming"
+            " against StreamingLLM on CPython docs; KV memory, latency and throughput: Figs 7.6-7.9, Tables 7.1,"
+            " 7.3-7.10 (7.8 reported only)"
+        ),
     ),
     Experiment(
         "kvzip",
@@ -188,38 +204,69 @@ EXPERIMENTS: list[Experiment] = [
         ),
         needs=("smollm2", "gemma3"),
         minutes=(2, 30, None),
-        description="KVzip against H2O, SnapKV, PyramidKV and StreamingLLM on generated multi-query tasks with SmolLM2-135M and "
-        "Gemma-3-270M: accuracy over KV ratios, query-aware reuse, attention histograms, head-level eviction, scoring "
-        "inputs, scoring overhead and decode latency: Figs 8.2, 8.5, 8.6, 8.8-8.12, Table 8.1",
+        description=(
+            "KVzip against H2O, SnapKV, PyramidKV and StreamingLLM on generated multi-query tasks with SmolLM2-135M and"
+            " Gemma-3-270M: accuracy over KV ratios, query-aware reuse, attention histograms, head-level eviction,"
+            " scoring inputs, scoring overhead and decode latency: Figs 8.2, 8.5, 8.6, 8.8-8.12, Table 8.1"
+        ),
     ),
 ]
 
 PAPER_ONLY: dict[str, str] = {  # artefact id -> why only paper scale can make it
-    "table 6.3": "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3, padded): no ImageNet offline; "
-    "dataopt.condense.PAPER_CONFIGS['imagenet10'/'imagenet100'], dry-run on random data of that shape",
-    "table 6.4": "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented and tested, "
-    "PAPER_CONFIGS['speech'] dry-run on random 1x64x64 spectrograms",
+    "table 6.3": (
+        "ImageNet-10/100 subsets at 224x224 (ResNetAP-10 condensation, factor 3, padded): no ImageNet offline; "
+        "dataopt.condense.PAPER_CONFIGS['imagenet10'/'imagenet100'], dry-run on random data of that shape"
+    ),
+    "table 6.4": (
+        "Mini Speech Commands spectrograms: no speech data offline; the 1-D (time-axis) multi-formation is implemented"
+        " and tested, PAPER_CONFIGS['speech'] dry-run on random 1x64x64 spectrograms"
+    ),
 }
 ILLUSTRATIONS = {
-    "figure 3.4": "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to regenerate",
-    "table 3.1": "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and dataopt.puzzlemix",
+    "figure 3.4": (
+        "a schematic of Eq. 3.4's terms drawn by J. Mairal (reproduced in the thesis with permission); no data to"
+        " regenerate"
+    ),
+    "table 3.1": (
+        "formulas only (the mixing function of each compared method), implemented in dataopt.mixup and"
+        " dataopt.puzzlemix"
+    ),
     "figure 5.2": "a conceptual drawing (unary scores vs the relation graph); no data",
-    "figure 5.3": "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10 (fig_5_10.png: "
-    "each detected error beside the samples it conflicts with, relation values in parentheses)",
+    "figure 5.3": (
+        "relation values of one ImageNet label error drawn by hand in the thesis; its data counterpart is Fig. 5.10"
+        " (fig_5_10.png: each detected error beside the samples it conflicts with, relation values in parentheses)"
+    ),
     "figure 5.4": "a drawing of the two scoring procedures (Algorithm 4 and the outlier score); no data",
-    "figure 6.1": "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is fig_6_3.png)",
-    "table 7.2": "illustrative instances of the online scenarios (text only); our generated counterparts are dataopt.ccm.icl_sample, "
-    "personal_sample and dialogue_sample, and an executed example is Table 7.10 (table_7_10.md)",
+    "figure 6.1": (
+        "a drawing of the condensation pipeline with multi-formation; no data (Fig. 6.3's data counterpart is"
+        " fig_6_3.png)"
+    ),
+    "table 7.2": (
+        "illustrative instances of the online scenarios (text only); our generated counterparts are"
+        " dataopt.ccm.icl_sample, personal_sample and dialogue_sample, and an executed example is Table 7.10"
+        " (table_7_10.md)"
+    ),
     "figure 7.1": "a concept drawing (full accumulated context vs compressed memory); no data",
     "figure 7.2": "a drawing of the compression step (Eqs. 7.1-7.2); implemented as CCMSession.add",
-    "figure 7.3": "a drawing of the parallelised training pass and its attention mask; implemented as dataopt.ccm.build_layout "
-    "(tested equal to the recurrent computation)",
-    "figure 7.4": "a drawing of the conditional LoRA forward pass; implemented as dataopt.ccm.CondLoRALinear (tested exact on ordinary tokens)",
-    "figure 7.5": "a drawing of the compression / inference processes and their KV lengths; measured counterpart: table_7_3.md",
-    "figure 8.1": "a drawing of the three multi-query eviction strategies; measured counterpart: Fig. 8.2 (fig_8_2.png)",
+    "figure 7.3": (
+        "a drawing of the parallelised training pass and its attention mask; implemented as dataopt.ccm.build_layout "
+        "(tested equal to the recurrent computation)"
+    ),
+    "figure 7.4": (
+        "a drawing of the conditional LoRA forward pass; implemented as dataopt.ccm.CondLoRALinear (tested exact on"
+        " ordinary tokens)"
+    ),
+    "figure 7.5": (
+        "a drawing of the compression / inference processes and their KV lengths; measured counterpart: table_7_3.md"
+    ),
+    "figure 8.1": (
+        "a drawing of the three multi-query eviction strategies; measured counterpart: Fig. 8.2 (fig_8_2.png)"
+    ),
     "figure 8.3": "a drawing of the LLM as context encoder-decoder; implemented as KVzipPress's reconstruction pass",
     "figure 8.4": "a method-overview drawing; implemented as dataopt.kvzip (pair-level and head-level presses)",
-    "figure 8.7": "a drawing of chunked scoring; implemented as KVzipPress (chunk, tail) and tested against the unchunked scores",
+    "figure 8.7": (
+        "a drawing of chunked scoring; implemented as KVzipPress (chunk, tail) and tested against the unchunked scores"
+    ),
 }
 
 
@@ -232,7 +279,7 @@ def chapter_key(name: str) -> str:
         raise DataoptError(f"unknown chapter {name!r}: choose from {', '.join(CHAPTERS)} (or 3-8)")
     return key
 
-
+# %% ../nbs/05_reproduce.ipynb #c2af3561
 def select(chapters=None, experiments=None) -> list[Experiment]:
     "The registered experiments of the given `chapters` (all when None), in registry order."
     exps = list(EXPERIMENTS if experiments is None else experiments)
@@ -257,7 +304,7 @@ def find_nbs(nbs_dir=None) -> Path:
         "experiment notebooks not found: run from a dataopt checkout, or set DATAOPT_NBS to its nbs/ folder"
     )
 
-
+# %% ../nbs/05_reproduce.ipynb #1520a86d
 def check_needs(needs) -> None:
     "Raise a one-line `DataoptError` naming the missing file when a needed dataset or model is absent."
     from dataopt.data import load_cifar10, load_cifar100
@@ -294,7 +341,7 @@ def _imported_dataopt_modules(source: str) -> set[str]:
             mods.update(x.strip().split(" ")[0] for x in m.group(2).split(","))
     return mods
 
-
+# %% ../nbs/05_reproduce.ipynb #4e50e350
 def _module_closure(mods: set[str]) -> list[Path]:
     pkg = Path(dataopt.__file__).parent
     seen, todo = set(), list(mods)
@@ -308,13 +355,13 @@ def _module_closure(mods: set[str]) -> list[Path]:
         todo += re.findall(r"from\s+\.(\w+)\s+import", src) + re.findall(r"from\s+dataopt\.(\w+)\s+import", src)
     return [pkg / f"{m}.py" for m in sorted(seen)]
 
-
+# %% ../nbs/05_reproduce.ipynb #79d9f4ea
 def notebook_code(path) -> str:
     "The notebook's code cells, joined (what determines its results)."
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     return "\n\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
-
+# %% ../nbs/05_reproduce.ipynb #918f9fda
 def stamp_key(nb_path, params: dict) -> str:
     "Digest of the notebook's code, the dataopt sources it depends on, `params` and the package version."
     code = notebook_code(nb_path)
@@ -333,11 +380,11 @@ class RunResult:
     error: str = ""
     out_dir: Path | None = None
 
-
+# %% ../nbs/05_reproduce.ipynb #9f6d8688
 def _stamp_path(out_dir: Path, exp: Experiment) -> Path:
     return out_dir / f"{exp.name}.stamp.json"
 
-
+# %% ../nbs/05_reproduce.ipynb #b9abffa2
 def _stamp_params(scale, seed, device, dry_run=False) -> dict:
     "What a stamp's key covers beside the code: the parameters and the precision 'auto' resolves to on this device."
     from dataopt.train import resolve_precision
@@ -348,11 +395,11 @@ def _stamp_params(scale, seed, device, dry_run=False) -> dict:
         p["precision"] = prec  # fp32 stays out of the key: stamps made before bf16 existed stay valid
     return p
 
-
+# %% ../nbs/05_reproduce.ipynb #4cb9923a
 def _failed_path(out_dir: Path, exp: Experiment) -> Path:
     return out_dir / f"{exp.name}.failed.json"
 
-
+# %% ../nbs/05_reproduce.ipynb #7a377b02
 def is_finished(exp: Experiment, out_dir: Path, key: str) -> bool:
     "True when `exp` has a stamp with `key` and every output its manifest lists still exists."
     sp, mp = _stamp_path(out_dir, exp), out_dir / f"{exp.name}.manifest.json"
@@ -365,7 +412,7 @@ def is_finished(exp: Experiment, out_dir: Path, key: str) -> bool:
     files = [f for a in man["artefacts"] for f in a["files"]]
     return stamp.get("key") == key and all((out_dir / f).exists() for f in files)
 
-
+# %% ../nbs/05_reproduce.ipynb #84e521f4
 _KERNEL_GROUPS = 0
 
 
@@ -487,7 +534,7 @@ def load_manifests(out_root="figures") -> dict[str, dict]:
             )
     return found
 
-
+# %% ../nbs/05_reproduce.ipynb #b8421646
 def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple[str, str]:
     """`(state, note)` of `exp`'s outputs under `out_root`: 'current', 'stale' (made by other code than the current
     notebook and library: the stamp's key differs), 'failed' (its last run failed: older outputs are stale),
@@ -516,12 +563,13 @@ def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple
         )
     return "current", ""
 
-
+# %% ../nbs/05_reproduce.ipynb #3a798a8a
 _SAME_RUNS = re.compile(r"the same runs as (Table \d+\.\d+)", re.I)
 
 
 def _reproduced_cells(entry: dict) -> tuple[int, int]:
-    "(cells with a reproduced number, cells) over the `table,method,metric,reported,reproduced` CSVs of a manifest entry."
+    """(cells with a reproduced number, cells) over the `table,method,metric,reported,reproduced` CSVs of a manifest
+    entry."""
     n = got = 0
     for f in (f for f in entry["files"] if f.endswith(".csv")):
         for r in _read_csv_rows(entry["dir"] / f):
@@ -531,7 +579,7 @@ def _reproduced_cells(entry: dict) -> tuple[int, int]:
             got += bool(str(r["reproduced"]).strip())
     return got, n
 
-
+# %% ../nbs/05_reproduce.ipynb #37674cd6
 def artefact_rows(out_root="figures", states=None) -> list[dict]:
     """One row per numbered thesis table and per figure of chapters 3–8, with its status. A table counts as
     *reproduced* only when its CSV holds reproduced numbers: a table of reported values only (e.g. 7.8) or a behaviour
@@ -604,17 +652,17 @@ def _reported_grid(table: str) -> str:
         )
     return "\n".join(out)
 
-
+# %% ../nbs/05_reproduce.ipynb #be929d52
 def _read_csv_rows(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
-
+# %% ../nbs/05_reproduce.ipynb #52724ad1
 def _cell(text, n: int = 400) -> str:
     t = str(text or "").replace("|", "/").replace("\n", " ")
     return t if len(t) <= n else t[: n - 1] + "…"
 
-
+# %% ../nbs/05_reproduce.ipynb #bae780d2
 def _findings_section(frows: list[dict]) -> list[str]:
     counts = verdict_counts(frows)
     a = counts.get("all", {v: 0 for v in ("holds",)})
@@ -628,14 +676,17 @@ def _findings_section(frows: list[dict]) -> list[str]:
         + ", ".join(f"{a.get(v, 0)} {v}" for v in ("does not hold", "inconclusive", "not measurable", "not run"))
         + f". Holding per chapter: {by_ch}.",
         "",
-        "Each finding is a claim from the thesis's abstract, chapter summaries or the text beside a table, tested on our "
-        "stored per-item outcomes (per test image, question or sample): a paired bootstrap over the same items (and over "
-        "seeds where a run has several) gives the 95 % interval of the difference to the best compared method. Verdicts: "
-        "*holds* (the interval excludes 0 in the thesis's direction), *does not hold* (excludes it the other way), "
-        "*inconclusive* (spans 0; the reason says the difference this run can resolve), *not measurable* (every method at "
-        "the metric's chance level), *not run* (no per-item outcomes stored: outputs that predate the ledger). "
-        "`dataopt report` recomputes this table from the stored outcomes; the same rows are in "
-        "[`findings.csv`](findings.csv). Our settings are small CPU-scale stand-ins for the thesis's (see each chapter).",
+        (
+            "Each finding is a claim from the thesis's abstract, chapter summaries or the text beside a table, tested"
+            " on our stored per-item outcomes (per test image, question or sample): a paired bootstrap over the same"
+            " items (and over seeds where a run has several) gives the 95 % interval of the difference to the best"
+            " compared method. Verdicts: *holds* (the interval excludes 0 in the thesis's direction), *does not hold*"
+            " (excludes it the other way), *inconclusive* (spans 0; the reason says the difference this run can"
+            " resolve), *not measurable* (every method at the metric's chance level), *not run* (no per-item outcomes"
+            " stored: outputs that predate the ledger). `dataopt report` recomputes this table from the stored"
+            " outcomes; the same rows are in [`findings.csv`](findings.csv). Our settings are small CPU-scale stand-ins"
+            " for the thesis's (see each chapter)."
+        ),
         "",
         "| id | finding | thesis | ours: Δ [95 % interval] | items × seeds | verdict | reason |",
         "|---|---|---|---|---|---|---|",
@@ -648,7 +699,7 @@ def _findings_section(frows: list[dict]) -> list[str]:
         )
     return L + [""]
 
-
+# %% ../nbs/05_reproduce.ipynb #59ea4bf5
 def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000) -> Path:
     """Write `<out_root>/REPORT.md` — the Findings table first, then every thesis table and figure with its status,
     reported vs reproduced — and `<out_root>/findings.csv`, from the outputs alone (no notebook runs)."""
@@ -679,10 +730,12 @@ def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000
     L = [
         "# Reported vs reproduced",
         "",
-        "Generated by `dataopt reproduce` / `dataopt report` (do not edit by hand). Thesis: J.-H. Kim, *Data Optimization "
-        "for Efficient Deep Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core CPU), `paper` (the "
-        "thesis's settings, GPU). Where a table was reproduced, our setting (dataset, model, epochs) is stated beside the "
-        "thesis's; a subset is never presented as the full dataset.",
+        (
+            "Generated by `dataopt reproduce` / `dataopt report` (do not edit by hand). Thesis: J.-H. Kim, *Data"
+            " Optimization for Efficient Deep Learning*, SNU 2025. Scales: `smoke` (CI), `small` (real data on a 2-core"
+            " CPU), `paper` (the thesis's settings, GPU). Where a table was reproduced, our setting (dataset, model,"
+            " epochs) is stated beside the thesis's; a subset is never presented as the full dataset."
+        ),
         "",
     ]
     L += _findings_section(frows)
@@ -697,7 +750,8 @@ def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000
         )
         + (f"; {len(only_rep)} show reported values only ({', '.join(only_rep)})" if only_rep else "")
         + (
-            f"; {len(examples)} are behaviour examples or big-O tables with an executed counterpart ({', '.join(examples)})"
+            f"; {len(examples)} are behaviour examples or big-O tables with an executed counterpart"
+            f" ({', '.join(examples)})"
             if examples
             else ""
         )
@@ -736,7 +790,8 @@ def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000
         for r in rows:
             if r["chapter"] == ch:
                 L.append(
-                    f"| {r['id']} | {r['title'][:110].replace('|', '/')}{'…' if len(r['title']) > 110 else ''} | {r['status']} |"
+                    f"| {r['id']} | {r['title'][:110].replace('|', '/')}{'…' if len(r['title']) > 110 else ''} |"
+                    f" {r['status']} |"
                 )
         L.append("")
         for r in rows:
@@ -779,7 +834,8 @@ def write_report(out_root="figures", path=None, nbs_dir=None, n_boot: int = 2000
 
 # %% ../nbs/05_reproduce.ipynb #b1a2c3d5
 def listing(out_root="figures", chapters=None, nbs_dir=None, n_boot: int = 1000) -> list[str]:
-    "The lines `dataopt reproduce --list` prints: every thesis table and figure with its status, then every finding with its verdict."
+    """The lines `dataopt reproduce --list` prints: every thesis table and figure with its status, then every finding
+    with its verdict."""
     chs = {int(chapter_key(c)[2:]) for c in chapters} if chapters else None
     states = {e.name: experiment_state(e, out_root, nbs_dir) for e in EXPERIMENTS}
     lines = [
@@ -838,19 +894,23 @@ LAUNCH = {  # chapter -> (how it scales out, why)
     ),
     "ch6": (
         "single",
-        "condensation optimises one synthetic set in one process; ImageNet class groups scale out with "
-        "condense_partitioned under torchrun (dataopt.condense)",
+        (
+            "condensation optimises one synthetic set in one process; ImageNet class groups scale out with "
+            "condense_partitioned under torchrun (dataopt.condense)"
+        ),
     ),
     "ch7": ("device_map", "one process; LLaMA-7B / Mistral-7B spread over the visible GPUs (accelerate device_map)"),
     "ch8": ("device_map", "one process; 8B models spread over the visible GPUs (accelerate device_map)"),
 }
 
-PAPER_BATCHES = {  # the global batch sizes of each torchrun chapter's paper-scale runs (the experiment notebooks' configs)
-    "core": (100,),
-    "ch3": (100, 256),
-    "ch4": (100, 256),
-    "ch5": (100, 128),
-}
+PAPER_BATCHES = (
+    {  # the global batch sizes of each torchrun chapter's paper-scale runs (the experiment notebooks' configs)
+        "core": (100,),
+        "ch3": (100, 256),
+        "ch4": (100, 256),
+        "ch5": (100, 128),
+    }
+)
 
 
 def launch_plan(chapters=None, gpus: int = 8, nodes: int = 1) -> list[dict]:

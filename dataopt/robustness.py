@@ -20,7 +20,7 @@ def _norm(ds, dev):
     std = torch.tensor(ds.std or (0.5,) * 3, device=dev).view(1, -1, 1, 1)
     return mean, std
 
-
+# %% ../nbs/32_robustness.ipynb #6eb865a2
 def pgd_wrong(
     model,
     ds,
@@ -62,12 +62,12 @@ def pgd_wrong(
         model.train(was_training)
     return torch.cat(wrong)
 
-
+# %% ../nbs/32_robustness.ipynb #af234326
 def pgd_error(model, ds, eps: float = 8 / 255, steps: int = 7, step_size: float = 2 / 255, **kw) -> float:
     "Top-1 error (%) of `model` on `ds` under the ℓ∞ attack of `pgd_wrong`."
     return 100 * float(pgd_wrong(model, ds, eps=eps, steps=steps, step_size=step_size, **kw).float().mean())
 
-
+# %% ../nbs/32_robustness.ipynb #1b94bc6d
 def fgsm_error(model, ds, eps: float = 8 / 255, **kw) -> float:
     "Top-1 error (%) under a one-step ℓ∞ FGSM attack of `eps` in pixel space (Sec. 3.6.1: 8/255 on CIFAR-100)."
     return pgd_error(model, ds, eps=eps, steps=1, step_size=eps, **kw)
@@ -79,7 +79,7 @@ def _gauss_kernel1d(sigma: float, radius: int | None = None, device=None):
     k = torch.exp(-0.5 * (t / max(sigma, 1e-6)) ** 2)
     return k / k.sum()
 
-
+# %% ../nbs/32_robustness.ipynb #b562421e
 def _filter2d(x, kernel):
     "Depthwise 2-D filtering of (B, C, H, W) with one (kh, kw) kernel or per-image (B, kh, kw) kernels, reflect-padded."
     B, C, H, W = x.shape
@@ -94,7 +94,7 @@ def _filter2d(x, kernel):
     w = kernel.to(x).repeat_interleave(C, 0).unsqueeze(1)  # (B*C, 1, kh, kw): one group per image-channel
     return F.conv2d(xp.reshape(1, B * C, *xp.shape[-2:]), w, groups=B * C).reshape(B, C, H, W)
 
-
+# %% ../nbs/32_robustness.ipynb #398d47b1
 def gaussian_blur(x, sigma: float):
     "Separable Gaussian blur of images `x` (B, C, H, W) with standard deviation `sigma` pixels."
     if not math.isfinite(sigma) or sigma <= 0:
@@ -102,7 +102,7 @@ def gaussian_blur(x, sigma: float):
     k = _gauss_kernel1d(sigma, device=x.device)
     return _filter2d(_filter2d(x, k[None]), k[:, None])
 
-
+# %% ../nbs/32_robustness.ipynb #cc2940f7
 def _rgb_to_hsv(x):
     r, g, b = x.unbind(1)
     v, _ = x.max(1)
@@ -114,15 +114,16 @@ def _rgb_to_hsv(x):
     h = torch.where(d > 0, (h / 6) % 1.0, torch.zeros_like(h))
     return torch.stack([h, s, v], 1)
 
-
+# %% ../nbs/32_robustness.ipynb #79661c8e
 def _hsv_to_rgb(x):
     h, s, v = x.unbind(1)
     k = lambda n: (n + h * 6) % 6
     return torch.stack([v - v * s * torch.minimum(k(n), 4 - k(n)).clamp(0, 1) for n in (5, 3, 1)], 1)
 
-
+# %% ../nbs/32_robustness.ipynb #30228703
 def _fractal_noise(B, size, decay, generator, device):
-    "Plasma-like fractal noise in [0, 1] (B, 1, size, size): octaves of upsampled uniform noise, amplitude / `decay` each."
+    """Plasma-like fractal noise in [0, 1] (B, 1, size, size): octaves of upsampled uniform noise, amplitude / `decay`
+    each."""
     out, amp, res = torch.zeros(B, 1, size, size), 1.0, 2
     while res <= size:
         n = torch.rand(B, 1, res, res, generator=generator)
@@ -132,9 +133,10 @@ def _fractal_noise(B, size, decay, generator, device):
     out -= out.amin((2, 3), keepdim=True)
     return (out / out.amax((2, 3), keepdim=True).clamp_min(1e-12)).to(device)
 
-
+# %% ../nbs/32_robustness.ipynb #896584e4
 def _motion_kernels(B, radius: int, sigma: float, generator, device):
-    "Per-image line kernels (B, k, k): Gaussian weights along a direction of angle U(−45°, 45°), one-sided as in Wand's motion blur."
+    """Per-image line kernels (B, k, k): Gaussian weights along a direction of angle U(−45°, 45°), one-sided as in
+    Wand's motion blur."""
     ang = (torch.rand(B, generator=generator) * 90 - 45) * math.pi / 180
     radius = min(radius, max(1, math.ceil(3 * sigma)))  # weights beyond 3σ are negligible
     k = 2 * radius + 1
@@ -148,7 +150,7 @@ def _motion_kernels(B, radius: int, sigma: float, generator, device):
     ker.scatter_add_(1, dy * k + dx, w.expand(B, -1).contiguous())
     return (ker / ker.sum(1, keepdim=True)).view(B, k, k).to(device)
 
-
+# %% ../nbs/32_robustness.ipynb #baf40241
 def _disk(radius: float, alias_sigma: float, device):
     r = max(1, int(math.ceil(radius)))
     t = torch.arange(-r, r + 1, dtype=torch.float32)
@@ -158,7 +160,7 @@ def _disk(radius: float, alias_sigma: float, device):
         d = F.conv2d(F.pad(d[None, None], (1, 1, 1, 1)), (g[:, None] * g[None])[None, None])[0, 0]
     return (d / d.sum()).to(device)
 
-
+# %% ../nbs/32_robustness.ipynb #9f98a89c
 def _zoom(x, z: float):
     "Zoom by `z` ≥ 1 about the centre (crop the middle 1/z and resize back)."
     B, C, H, W = x.shape

@@ -49,7 +49,7 @@ def cpu_has_bf16() -> bool:
         return False
     return bool(flags & {"amx_bf16", "avx512_bf16"})
 
-
+# %% ../nbs/03_train.ipynb #f99cf4cd
 def resolve_precision(precision: str = "auto", device="cpu") -> str:
     "What `precision` means on `device`: 'bf16' or 'fp32' ('auto' is bf16 where the hardware computes it natively)."
     check_choice("precision", precision, PRECISIONS)
@@ -60,7 +60,7 @@ def resolve_precision(precision: str = "auto", device="cpu") -> str:
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     return "bf16" if dev.type == "cpu" and cpu_has_bf16() else "fp32"
 
-
+# %% ../nbs/03_train.ipynb #b18f0b0f
 def autocast_context(device="cpu", precision: str = "auto"):
     "bf16 autocast on `device` when `precision` resolves to bf16 there, else a context that changes nothing."
     dev = get_device(device)
@@ -115,7 +115,7 @@ def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, reduction: s
     loss = -(targets * F.log_softmax(logits, -1)).sum(-1)
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
-
+# %% ../nbs/03_train.ipynb #1720781f
 def topk_correct(logits: torch.Tensor, y: torch.Tensor, ks=(1, 5)) -> dict:
     "Number of samples whose label is among the top-k predictions, for each k."
     top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
@@ -208,7 +208,7 @@ def dataset_id(ds) -> dict:
     y = np.asarray(getattr(ds, "targets", []))
     return dict(name=getattr(ds, "name", type(ds).__name__), n=len(ds), labels=config_key(y.tolist()))
 
-
+# %% ../nbs/03_train.ipynb #a1ef8d55
 def run_config(cfg: TrainConfig, device="cpu") -> dict:
     """The config as it identifies a run (in its cache key and its checkpoints): `precision` resolved for `device`, and
     left out when fp32 — every run cached before the setting existed trained in fp32, so their keys stay valid, and
@@ -269,7 +269,7 @@ def _generators(obj, depth: int = 4) -> dict:
     walk(obj, "", depth)
     return found
 
-
+# %% ../nbs/03_train.ipynb #5f12fe94
 def _get_state(g):
     if isinstance(g, torch.Generator):
         return g.get_state()
@@ -279,7 +279,7 @@ def _get_state(g):
         return g.get_state()
     return g.getstate()
 
-
+# %% ../nbs/03_train.ipynb #c202fbd0
 def _set_state(g, state):
     if isinstance(g, torch.Generator):
         g.set_state(state)
@@ -290,7 +290,7 @@ def _set_state(g, state):
     else:
         g.setstate(state)
 
-
+# %% ../nbs/03_train.ipynb #b0a19498
 def rng_states(transform=None) -> dict:
     """Every random state a run draws from: torch's global generators (CPU and CUDA), numpy's and python's, and each
     generator `transform` holds (torch / numpy / python, found through its attributes), for `restore_rng_states`."""
@@ -304,7 +304,7 @@ def rng_states(transform=None) -> dict:
         st["cuda"] = torch.cuda.get_rng_state_all()
     return st
 
-
+# %% ../nbs/03_train.ipynb #ef84e1ed
 def restore_rng_states(st, transform=None):
     "Put back what `rng_states` saved (a bare tensor is the torch state alone, as checkpoints before this held)."
     if isinstance(st, torch.Tensor):
@@ -345,7 +345,10 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 # %% ../nbs/03_train.ipynb #87a533a6
-_SHARED = "DATAOPT_CACHE must be one folder every rank sees (a shared filesystem), and every rank must call fit with the same arguments"
+_SHARED = (
+    "DATAOPT_CACHE must be one folder every rank sees (a shared filesystem), and every rank must call fit with the same"
+    " arguments"
+)
 
 
 def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
@@ -361,7 +364,8 @@ def _load_checkpoint(path: Path, cfg: TrainConfig, model, dev) -> dict:
         keys = set(want) | set(state["config"])
         diff = sorted(k for k in keys if config_key(state["config"].get(k)) != config_key(want.get(k)))
         raise DataoptError(
-            f"checkpoint {path} was written for another config (differs in {', '.join(diff) or 'its keys'}); delete it to train again"
+            f"checkpoint {path} was written for another config (differs in {', '.join(diff) or 'its keys'}); delete it"
+            " to train again"
         )
     try:
         model.load_state_dict(state["model"])
@@ -610,7 +614,7 @@ def _plain(model, cfg: TrainConfig, converted: bool):
     fresh.load_state_dict(model.state_dict())
     return fresh.train(model.training)
 
-
+# %% ../nbs/03_train.ipynb #da19089e
 def load_epoch(result: TrainResult, epoch: int, device=None) -> torch.nn.Module:
     "The model of a cached `fit` run as it was after `epoch` (kept with `keep_epochs`), in eval mode."
     p = Path(result.path).parent / f"epoch{int(epoch)}.pt" if result.path else None
@@ -652,13 +656,13 @@ def vanilla_data(scale: str = "small"):
         te = te.subset(np.arange(spec["n_test"]), f"{te.name}, first {spec['n_test']}")
     return tr, te
 
-
+# %% ../nbs/03_train.ipynb #dc338d4e
 def train_vanilla(scale: str = "small", device="auto", progress=True, max_steps=None, **kw) -> TrainResult:
     "The vanilla CIFAR-10 classifier of `scale`, trained once and cached (chapters 3–5 reuse it)."
     tr, te = vanilla_data(scale)
     return fit(VANILLA[scale]["config"], tr, te, device=device, progress=progress, max_steps=max_steps, **kw)
 
-
+# %% ../nbs/03_train.ipynb #92938291
 def bench_setup(batch_size: int = 100, device="auto", threads: int | None = None):
     """What the mixup benchmarks share: `(device, x, y, model, trained)` — a CIFAR-10 test batch and the small-scale
     vanilla PreActResNet18 when it is cached (`trained=True`, realistic saliency), else a freshly initialised one."""
