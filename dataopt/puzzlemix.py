@@ -16,7 +16,7 @@ from .distributed import default_workers
 # %% auto #0
 __all__ = ['saliency_map', 'input_saliency', 'boundary_distances', 'submodular_phi', 'label_values', 'log_prior', 'MaskProblem',
            'cut_one', 'solve_masks', 'brute_force_masks', 'grid_cost', 'masked_transport', 'transport_regions',
-           'mix_images', 'mix_targets', 'puzzle_mix', 'PuzzleMix']
+           'mix_images', 'mix_targets', 'transport_cost', 'puzzle_mix', 'PuzzleMix']
 
 # %% ../nbs/30_puzzlemix.ipynb #c3aec3a2
 def saliency_map(grad: torch.Tensor, grid: int) -> torch.Tensor:
@@ -341,6 +341,16 @@ def mix_targets(y0, y1, ratio: torch.Tensor, num_classes: int) -> torch.Tensor:
     r = ratio.to(torch.float32)[:, None]
     return (1 - r) * F.one_hot(y0, num_classes).float() + r * F.one_hot(y1, num_classes).float()
 
+# %% ../nbs/30_puzzlemix.ipynb #52e3c7f1
+def transport_cost(s: torch.Tensor, revealed: torch.Tensor, xi: float = 0.8) -> torch.Tensor:
+    """C' (B, n, n) of Eq. 3.5 for region saliencies `s` (B, g, g) and the mask `revealed` (B, g, g) of the image
+    being moved (z* for x₁, 1 − z* for x₀): ξ·C − s·1[revealed > 0]ᵀ."""
+    if s.shape != revealed.shape or s.ndim != 3 or s.shape[1] != s.shape[2]:
+        raise ValueError(f"s and revealed must both be (B, g, g), got {tuple(s.shape)} and {tuple(revealed.shape)}")
+    g = s.shape[-1]
+    on = (revealed.flatten(1) > 0).to(s.dtype)
+    return xi * grid_cost(g, s.device)[None] - s.flatten(1)[:, :, None] * on[:, None, :]
+
 # %% ../nbs/30_puzzlemix.ipynb #fd55b5a6
 def puzzle_mix(
     x0,
@@ -370,12 +380,7 @@ def puzzle_mix(
     z = prob.z[solve_masks(prob, workers)].to(dev)
     Pi0 = Pi1 = None
     if transport:
-        C = xi * grid_cost(grid, dev)[None]
-        zf = z.flatten(1)
-        costs = torch.cat(
-            [C - s0.flatten(1)[:, :, None] * (1 - zf)[:, None, :], C - s1.flatten(1)[:, :, None] * zf[:, None, :]]
-        )
-        plans, _ = masked_transport(costs)
+        plans, _ = masked_transport(torch.cat([transport_cost(s0, 1 - z, xi), transport_cost(s1, z, xi)]))
         Pi0, Pi1 = plans[:B], plans[B:]
     return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
 
