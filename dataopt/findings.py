@@ -675,12 +675,14 @@ FINDINGS_CH4 = [
     ),
     Finding(
         "4.tau",
-        "τ trades diversity for saliency: a larger τ gives more diverse outputs with less saliency (Fig. 4.2)",
-        "no numbers (Fig. 4.2); here τ = 0 against τ = 1",
+        "τ trades diversity for saliency: a larger τ mixes more inputs per output, more salient and less diverse"
+        " (Fig. 4.2)",
+        "no numbers (Fig. 4.2: as τ grows more inputs are used per output; more salient, less diverse);"
+        " here τ = 0 against τ = 1",
         "comixup_figures",
         (
-            Compare("diversity/tau-high", "diversity/tau-0", better="higher", scale=1, label="diversity"),
-            Compare("saliency/tau-high", "saliency/tau-0", scale=1, label="saliency"),
+            Compare("diversity/tau-high", "diversity/tau-0", scale=1, label="diversity"),
+            Compare("saliency/tau-high", "saliency/tau-0", better="higher", scale=1, label="saliency"),
         ),
         "figure 4.2",
     ),
