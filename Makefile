@@ -12,7 +12,7 @@ ifeq ($(DATAOPT_DATA),)
 endif
 SCALE ?= small
 
-.PHONY: all install reproduce test check test-nbs test-cli bench clean-nbs
+.PHONY: all install reproduce test check test-nbs test-cli test-docs docs chromium bench clean-nbs
 all: reproduce
 
 $(VENV)/.installed: requirements.txt constraints.txt setup.py settings.ini
@@ -46,7 +46,22 @@ test-nbs: install
 test-cli: install
 	$(BIN)/python -m pytest -q tests || [ $$? -eq 5 ]   # exit 5: no tests collected
 
-test: check test-nbs test-cli
+# the documentation site `_docs/` from the notebooks and the committed outputs (offline; see tools/docs.py)
+docs: install
+	$(BIN)/python tools/docs.py
+
+# Debian's chromium for the browser test, installed when missing (as root, or through sudo)
+chromium:
+	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && [ -z "$$CHROMIUM" ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; fi
+
+# the site opened page by page in headless Chromium: loads, images decode, links resolve, API pages, Findings table
+test-docs: docs chromium
+	$(BIN)/python tools/check_docs.py --self-test
+	$(BIN)/python tools/check_docs.py
+
+test: check test-nbs test-cli test-docs
 
 bench: install
 	$(BIN)/dataopt bench core
