@@ -22,7 +22,6 @@ import shutil
 import sys
 import threading
 import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
 

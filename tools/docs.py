@@ -17,6 +17,7 @@ nbdev's `show_doc` cells:
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import json
 import os
@@ -84,8 +85,6 @@ EVALUATED = {"export", "exports", "exporti", "exec_doc"}  # nbdev runs these for
 
 def _evaluates(source: str) -> bool:
     "Whether nbdev may run this cell while building: definitions, pure imports and `show_doc` calls, nothing else."
-    import ast
-
     lines = source.splitlines()
     directives = {DIRECTIVE.match(ln)[1] for ln in lines if DIRECTIVE.match(ln)}
     if directives & EVALUATED:
