@@ -558,7 +558,8 @@ def evaluate_condensed(
     progress: bool = False,
     classes=None,
 ) -> dict:
-    """Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed.
+    """Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed (`accs`),
+    and `correct`, a (seeds, test items) bool array of which test images each seed's model gets right (paired tests).
     `classes`: a model over these classes only, tested on their test images (class-incremental learning: a classifier
     over the classes seen so far, as GDumb's masking of unseen classes)."""
     from tqdm.auto import tqdm
@@ -581,7 +582,7 @@ def evaluate_condensed(
         xt, yt = xt[keep], remap[yt[keep]]
         C = len(keys)
     margs = _model_args(model, model_args or {}, x.shape[2])
-    accs = []
+    accs, hits = [], []
     for seed in seeds:
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
@@ -606,12 +607,11 @@ def evaluate_condensed(
                 opt.step()
                 sched.step()
         net.eval()
-        correct = 0
         with torch.no_grad():
-            for i in range(0, len(xt), 500):
-                correct += int((net(norm(xt[i : i + 500].to(dev))).argmax(1).cpu() == yt[i : i + 500]).sum())
-        accs.append(100 * correct / len(xt))
-    return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs)
+            pred = torch.cat([net(norm(xt[i : i + 500].to(dev))).argmax(1).cpu() for i in range(0, len(xt), 500)])
+        hits.append((pred == yt).numpy())
+        accs.append(100 * float(hits[-1].mean()))
+    return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, correct=np.stack(hits))
 
 # %% ../nbs/60_condense.ipynb #0291aa90
 PAPER_CONFIGS = {
