@@ -141,7 +141,8 @@ def test_list_shows_every_table_and_figure():
     assert r.returncode == 0
     ids = [l.split("  ")[0].strip() for l in r.stdout.splitlines()]
     assert sum(i.startswith("table") for i in ids) == 38 and sum(i.startswith("figure") for i in ids) == 48
-    from dataopt.findings import FINDINGS, VERDICTS
+    from dataopt.findings import VERDICTS
+    from dataopt.claims import FINDINGS
     found = {l.split()[0]: l for l in r.stdout.splitlines() if l[:2] in {f"{c}." for c in range(3, 9)}}
     assert set(found) == {f.id for f in FINDINGS}                          # every finding listed, with a verdict
     assert all(any(f" {v} " in l or l.rstrip().endswith(v) for v in VERDICTS) for l in found.values())
