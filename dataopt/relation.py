@@ -18,8 +18,8 @@ from .models import create_model
 __all__ = ['KERNELS', 'RANKINGS', 'IN_SAMPLE_AGREEMENT', 'check_inputs', 'kernel_block', 'triton_available', 'kernel_sums_triton',
            'relation_sums', 'label_noise_scores', 'label_noise_scores_partitioned', 'outlier_scores',
            'find_label_issues', 'find_outliers', 'choose_t', 'noisy_labels', 'relation_map', 'label_noise_baselines',
-           'sampling_outlier_scores', 'ood_baselines', 'dataset_outlier_baselines', 'react_energy', 'kl_matching',
-           'detection_metrics', 'embed', 'bench_relation']
+           'knn_class_probs', 'sampling_outlier_scores', 'ood_baselines', 'dataset_outlier_baselines', 'react_energy',
+           'kl_matching', 'detection_metrics', 'embed', 'bench_relation']
 
 # %% ../nbs/50_relation.ipynb #a8419631
 KERNELS = ("cos_p", "cos", "rbf_p", "rbf")
@@ -564,6 +564,23 @@ def _kth_neighbour_distance(fx, ft, k: int, skip_self: bool = False, tile: int =
     return torch.cat(
         [torch.cdist(fx[a : a + tile], ft).topk(kk, largest=False).values[:, -1] for a in range(0, len(fx), tile)]
     )
+
+# %% ../nbs/50_relation.ipynb #c2d209d7
+def knn_class_probs(features, labels, k: int = 10, num_classes: int | None = None, tile: int = 1024) -> np.ndarray:
+    """(n, C) out-of-sample probabilities: the share of each class among the `k` nearest other samples of every
+    sample (cosine on L2-normalised `features`; the sample itself left out), plus 1/C pseudo-counts, over k + 1."""
+    f, _, y = check_inputs(features, labels=labels, num_classes=num_classes)
+    C = num_classes or int(y.max()) + 1
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < len(f):
+        raise ValueError(f"k must be an integer in [1, {len(f) - 1}] (n - 1 other samples), got {k!r}")
+    fn = F.normalize(f, dim=1)
+    counts = torch.zeros(len(f), C)
+    for a in range(0, len(f), tile):  # row tiles: O(tile * n) memory
+        sim = fn[a : a + tile] @ fn.T
+        rows = torch.arange(len(sim))
+        sim[rows, rows + a] = -float("inf")  # never one's own neighbour
+        counts[a : a + len(sim)] = F.one_hot(y[sim.topk(k, dim=1).indices], C).sum(1).float()
+    return ((counts + 1 / C) / (k + 1)).numpy()
 
 # %% ../nbs/50_relation.ipynb #ad98429b
 def sampling_outlier_scores(
