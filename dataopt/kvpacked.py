@@ -4,11 +4,14 @@
 
 # %% ../nbs/85_kvpacked.ipynb #a5e421f0
 from __future__ import annotations
+import copy
 from dataclasses import dataclass
 import torch
+from transformers.cache_utils import Cache, CacheLayerMixin
+from .llm import AttentionOverride, attention_override
 
 # %% auto #0
-__all__ = ['PackedLayer', 'packed_attention', 'masked_reference']
+__all__ = ['PackedLayer', 'packed_attention', 'masked_reference', 'PackedCacheLayer', 'PackedCache', 'packed_attending']
 
 # %% ../nbs/85_kvpacked.ipynb #b86c2b13
 @dataclass
@@ -135,3 +138,97 @@ def masked_reference(query, keys, values, keep, tail_keys=None, tail_values=None
         m = torch.cat([m, tm[:, None].expand(B, H, nq, T)], -1)
     rep = lambda x: x.repeat_interleave(G, 1)
     return F.scaled_dot_product_attention(query, rep(k), rep(v), attn_mask=rep(m), scale=scaling)
+
+# %% ../nbs/85_kvpacked.ipynb #e27207d0
+class PackedCacheLayer(CacheLayerMixin):
+    "A transformers cache layer over a `PackedLayer`: an evicted context's kept pairs per head, then the fed tokens."
+
+    is_sliding = False
+    is_croppable = False
+
+    def __init__(self, packed: PackedLayer, n_ctx: int):
+        super().__init__()
+        self.packed, self.n_ctx = packed, int(n_ctx)
+        self.keys, self.values = packed.keys, packed.values  # what generic code (devices, dtypes) inspects
+        self.is_initialized = True
+        self.device = packed.keys.device
+
+    def lazy_initialization(self, key_states, value_states) -> None:
+        return None
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        self.packed.append(key_states, value_states)
+        return key_states, value_states  # the attention reads `self.packed` (see `packed_attending`)
+
+    def get_seq_length(self) -> int:
+        return self.n_ctx + self.packed.tail_length()
+
+    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+        return self.get_seq_length() + query_length, 0
+
+    def get_max_length(self) -> int:
+        return -1
+
+    def batch_repeat_interleave(self, repeats: int) -> None:
+        "Repeat the tail's rows (the packed context is shared by every row)."
+        p = self.packed
+        if p.tail_keys is not None:
+            p.tail_keys, p.tail_values = (t.repeat_interleave(repeats, 0) for t in (p.tail_keys, p.tail_values))
+
+    def reset(self) -> None:
+        self.packed.tail_keys = self.packed.tail_values = None
+
+# %% ../nbs/85_kvpacked.ipynb #ced26f93
+class PackedCache(Cache):
+    "A transformers `Cache` whose evicted layers are packed per KV head; the other layers are kept as they were."
+
+    @classmethod
+    def from_cache(cls, cache, keep: dict, n_ctx: int) -> "PackedCache":
+        """Pack the layers of `cache` (a prefilled DynamicCache) named in `keep` (layer -> (H, n) bool), their first
+        `n_ctx` positions; copy the others."""
+        layers = getattr(cache, "layers", None)
+        if layers is None:
+            raise ValueError("cache must be a transformers DynamicCache with .layers (transformers >= 4.56)")
+        bad = [l for l in keep if not 0 <= l < len(layers)]
+        if bad:
+            raise ValueError(f"keep names layers {bad} the cache does not have (it has {len(layers)})")
+        out = []
+        for l, lay in enumerate(layers):
+            if l not in keep:
+                out.append(copy.deepcopy(lay))
+                continue
+            if lay.keys.shape[2] < n_ctx:
+                raise ValueError(f"n_ctx={n_ctx} exceeds layer {l}'s {lay.keys.shape[2]} cached positions")
+            k, v = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
+            out.append(PackedCacheLayer(PackedLayer.pack(k, v, keep[l][:, :n_ctx].to(torch.bool)), n_ctx))
+        return cls(layers=out)
+
+    def kv_bytes(self, offsets: bool = True) -> int:
+        "Bytes of keys and values held (packed layers: kept pairs, tail and offsets)."
+        return sum(
+            l.packed.nbytes(offsets) if isinstance(l, PackedCacheLayer) else 2 * l.keys.numel() * l.keys.element_size()
+            for l in self.layers
+        )
+
+# %% ../nbs/85_kvpacked.ipynb #62e04034
+class _PackedView(AttentionOverride):
+    def __init__(self, cache: PackedCache):
+        self.cache = cache
+
+    def attend(self, module, query, key, value, attention_mask, dropout, scaling):
+        lay = self.cache.layers[module.layer_idx]
+        if not isinstance(lay, PackedCacheLayer):
+            return None  # a dense layer: SDPA as usual
+        T = lay.packed.tail_length()
+        tail = None
+        if attention_mask is not None and attention_mask.dim() == 4 and attention_mask.shape[-1] >= T:
+            tail = attention_mask[:, 0, :, attention_mask.shape[-1] - T :]  # the fed tokens' columns
+            tail = tail if tail.dtype == torch.bool else tail == 0
+        return packed_attention(query, lay.packed, scaling, tail).transpose(1, 2).contiguous()
+
+
+def packed_attending(cache: PackedCache):
+    "A block in which routed models' forwards on `cache` attend its packed layers through `packed_attention`."
+    if not isinstance(cache, PackedCache):
+        raise ValueError(f"cache must be a PackedCache, got {type(cache).__name__}")
+    return attention_override(_PackedView(cache))
