@@ -203,6 +203,17 @@ class PackedCache(Cache):
             out.append(PackedCacheLayer(PackedLayer.pack(k, v, keep[l][:, :n_ctx].to(torch.bool)), n_ctx))
         return cls(layers=out)
 
+    def fork(self) -> "PackedCache":
+        """A cache that shares this one's packed context pairs (no copy) with empty tails; dense layers are copied.
+        Answering from a fork leaves this cache as it was."""
+        layers = [
+            PackedCacheLayer(PackedLayer(l.packed.keys, l.packed.values, l.packed.offsets), l.n_ctx)
+            if isinstance(l, PackedCacheLayer)
+            else copy.deepcopy(l)
+            for l in self.layers
+        ]
+        return type(self)(layers=layers)
+
     def kv_bytes(self, offsets: bool = True) -> int:
         "Bytes of keys and values held (packed layers: kept pairs, tail and offsets)."
         return sum(

@@ -21,6 +21,7 @@ from dataopt.llm import (
 )
 from .llm import check_token_ids
 from .kvscore import max_attention, max_attention_triton, use_triton
+from .kvpacked import PackedCache, packed_attending
 
 # %% auto #0
 __all__ = ['BUDGETS', 'REPEAT_PROMPT', 'REPEAT_PROMPT_CONT', 'PRESSES', 'check_keep_ratio', 'allocate', 'Budget',
@@ -219,12 +220,21 @@ class CompressedContext:
         return kept / max(1, sum(m.shape[0] * (self.n_ctx - self.protect) for m in self.keep.values()))
 
     def kv_bytes(self) -> int:
-        "Bytes of keys and values held by the cache (all layers)."
+        "Bytes of keys and values held by the cache (all layers; an evicted one's per-head offsets included)."
+        if isinstance(self.cache, PackedCache):
+            return self.cache.kv_bytes()
         return sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in kv_layers(self.cache))
 
-    def attending(self):
-        "A block in which forwards of `model` read a cache holding this context through its keep masks."
+    def attending(self, cache=None):
+        """A block in which forwards of `model` read `cache` (default: this context's) through the keep masks, or,
+        once evicted, through the packed per-head pairs."""
+        if self.evicted:
+            return packed_attending(self.cache if cache is None else cache)
         return attention_override(_KVView(keep=self.keep))
+
+    def _answer_cache(self):
+        "A cache to answer from, leaving this context's as it was (an evicted one shares its packed pairs)."
+        return self.cache.fork() if self.evicted else copy.deepcopy(self.cache)
 
     @torch.no_grad()
     def logits(self, ids) -> torch.Tensor:
@@ -234,10 +244,9 @@ class CompressedContext:
             raise ValueError("ids must not be empty")
         dev = _device(self.model)
         pos = torch.arange(self.n_ctx, self.n_ctx + len(ids), device=dev)[None]
-        with self.attending():
-            return self.model(
-                input_ids=ids[None].to(dev), position_ids=pos, cache=copy.deepcopy(self.cache), use_cache=True
-            ).logits[0]
+        cache = self._answer_cache()
+        with self.attending(cache):
+            return self.model(input_ids=ids[None].to(dev), position_ids=pos, cache=cache, use_cache=True).logits[0]
 
     def generate(self, query_ids, max_new_tokens: int = 32, stop_ids=()) -> list:
         "Greedy answer (token ids) to `query_ids` against the compressed cache; the cache is left as it was."
@@ -248,31 +257,16 @@ class CompressedContext:
         return generate_batch([(self, q) for q in queries], max_new_tokens, stop_ids, batch_size)
 
     def evict(self) -> "CompressedContext":
-        """Drop the evicted pairs from memory: per layer, each head's kept pairs, padded to the longest head; a new
-        context."""
+        """Drop the evicted pairs from memory: each (layer, KV head) keeps only its kept pairs, packed with offsets
+        (`dataopt.kvpacked.PackedCache`; layers without a keep mask stay as they are); a new context."""
         if self.evicted:
             return self
-        cache = copy.deepcopy(self.cache)
-        layers = cache.layers if hasattr(cache, "layers") else None
-        if layers is None:
+        if not hasattr(self.cache, "layers"):
             raise DataoptError("eviction needs a transformers DynamicCache with .layers (transformers >= 4.56)")
-        keep, kept, total = {}, 0, 0
-        for l, m in self.keep.items():
-            m = m[:, : self.n_ctx]
-            H = m.shape[0]
-            counts = m.sum(1)
-            Lmax = int(counts.max())
-            order = torch.sort((~m).to(torch.int8), dim=1, stable=True).indices[
-                :, :Lmax
-            ]  # kept positions first, in order
-            valid = torch.arange(Lmax, device=m.device)[None] < counts[:, None]
-            lay = layers[l]
-            idx = order.to(lay.keys.device)[None, :, :, None].expand(lay.keys.shape[0], H, Lmax, lay.keys.shape[-1])
-            lay.keys = torch.gather(lay.keys[:, :, : self.n_ctx], 2, idx).contiguous()
-            lay.values = torch.gather(lay.values[:, :, : self.n_ctx], 2, idx).contiguous()
-            keep[l] = valid
-            kept += int(counts.sum()) - H * self.protect
-            total += H * (self.n_ctx - self.protect)
+        keep = {l: m[:, : self.n_ctx].to(torch.bool) for l, m in self.keep.items()}
+        cache = PackedCache.from_cache(self.cache, keep, self.n_ctx)
+        kept = sum(int(m.sum()) - m.shape[0] * self.protect for m in keep.values())
+        total = sum(m.shape[0] * (self.n_ctx - self.protect) for m in keep.values())
         return CompressedContext(
             self.model,
             cache,
@@ -316,17 +310,21 @@ def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_
     pad = torch.arange(Lq)[None] < (Lq - lens)[:, None]
     x = torch.zeros(B, Lq, dtype=torch.long)
     x[~pad] = torch.cat(qs)  # left padding: every row's last token is at the end
-    n_cached = cache_length(ctx0.cache)
-    valid = torch.cat([torch.ones(B, n_cached, dtype=torch.long), (~pad).long()], 1)
     pos = (n + torch.arange(Lq)[None] - (Lq - lens)[:, None]).clamp(min=n)  # the positions each query has alone
-    keep = {}
-    for l in set().union(*(c.keep for c, _ in requests)):
-        rows = [c.keep.get(l) for c, _ in requests]
-        ref = next(r for r in rows if r is not None)
-        keep[l] = torch.stack([r if r is not None else torch.ones_like(ref) for r in rows])
-    cache = copy.deepcopy(ctx0.cache)
+    if ctx0.evicted:  # the packed context is shared by every row: only the fed tokens get a row each
+        cache = ctx0.cache.fork()
+        override = packed_attending(cache)
+    else:
+        keep = {}
+        for l in set().union(*(c.keep for c, _ in requests)):
+            rows = [c.keep.get(l) for c, _ in requests]
+            ref = next(r for r in rows if r is not None)
+            keep[l] = torch.stack([r if r is not None else torch.ones_like(ref) for r in rows])
+        cache = copy.deepcopy(ctx0.cache)
+        override = attention_override(_KVView(keep=keep))
+    valid = torch.cat([torch.ones(B, cache.get_seq_length(), dtype=torch.long), (~pad).long()], 1)
     cache.batch_repeat_interleave(B)
-    with attention_override(_KVView(keep=keep)):
+    with override:
         return greedy_tokens(
             ctx0.model,
             x,
