@@ -70,7 +70,7 @@ def bench_kvzip(
                 c = copy.deepcopy(ctx.cache)
                 x = torch.tensor([[42]], device=dev)
                 pos = ctx.n_ctx
-                with ctx.attending():
+                with ctx.attending(c):
                     t0 = time.perf_counter()
                     for i in range(decode_tokens):
                         model(input_ids=x, position_ids=torch.tensor([[pos + i]], device=dev), cache=c, use_cache=True)

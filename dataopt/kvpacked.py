@@ -158,6 +158,7 @@ class PackedCacheLayer(CacheLayerMixin):
 
     def update(self, key_states, value_states, *args, **kwargs):
         self.packed.append(key_states, value_states)
+        self._fed = key_states  # what this forward's attention must be handed (checked in packed_attending)
         return key_states, value_states  # the attention reads `self.packed` (see `packed_attending`)
 
     def get_seq_length(self) -> int:
@@ -230,6 +231,8 @@ class _PackedView(AttentionOverride):
         lay = self.cache.layers[module.layer_idx]
         if not isinstance(lay, PackedCacheLayer):
             return None  # a dense layer: SDPA as usual
+        if key is not getattr(lay, "_fed", None):
+            raise ValueError("the forward runs on another cache than the PackedCache given to packed_attending")
         T = lay.packed.tail_length()
         tail = None
         if attention_mask is not None and attention_mask.dim() == 4 and attention_mask.shape[-1] >= T:
