@@ -12,7 +12,7 @@ ifeq ($(DATAOPT_DATA),)
 endif
 SCALE ?= small
 
-.PHONY: all install reproduce test check test-nbs test-cli test-docs docs chromium bench clean-nbs
+.PHONY: all install reproduce test check test-nbs test-cli test-docs docs chromium bench clean-nbs kvpress
 all: reproduce
 
 $(VENV)/.installed: requirements.txt constraints.txt setup.py settings.ini
@@ -68,3 +68,11 @@ bench: install
 
 clean-nbs: install
 	$(BIN)/nbdev_clean
+
+# NVIDIA kvpress in its own virtualenv (it pins transformers < 5.3), for `dataopt bench kvpress`
+KVPRESS_VENV ?= $(HOME)/.cache/dataopt/kvpress-venv
+KVPRESS_TORCH ?= torch==2.13.0
+kvpress:
+	$(PYTHON) -m venv $(KVPRESS_VENV)
+	$(KVPRESS_VENV)/bin/python -m pip install -q "$(KVPRESS_TORCH)"
+	$(KVPRESS_VENV)/bin/python -m pip install -q kvpress==0.5.5 gguf

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "condense": "dataopt.condense:bench_condense",
     "ccm": "dataopt.ccmbench:bench_ccm",
     "kvzip": "dataopt.kvbench:bench_kvzip",
+    "kvpress": "dataopt.kvbench:kvpress_side_by_side",
     "distributed": "dataopt.distributed:bench_distributed",
 }
 
@@ -210,6 +211,7 @@ def _parser():
     b.add_argument(
         "--train-parity", action="store_true", help="core: train the fp32 / bf16 small vanilla runs that are not cached"
     )
+    b.add_argument("--out", default=None, help="kvzip, kvpress: write the table (and Fig. 8.8) into this folder")
     return p
 
 # %% ../nbs/06_cli.ipynb #5b4af6f3
@@ -306,7 +308,12 @@ def main(argv=None) -> int:
                 return 0
             if a.train_parity and a.name != "core":
                 raise DataoptError("--train-parity belongs to `dataopt bench core`")
-            run_benchmark(a.name, device=a.device, **(dict(train_parity=True) if a.train_parity else {}))
+            if a.out and a.name not in ("kvzip", "kvpress"):
+                raise DataoptError("--out belongs to `dataopt bench kvzip` and `dataopt bench kvpress`")
+            kw = dict(train_parity=True) if a.train_parity else {}
+            if a.out:
+                kw["out_dir"] = _out_folder(a.out)
+            run_benchmark(a.name, device=a.device, **kw)
             return 0
     except (DataoptError, ValueError, FileNotFoundError) as e:
         print(f"dataopt: error: {e}", file=sys.stderr)

@@ -9,7 +9,7 @@ import torch
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['max_attention', 'triton_available', 'max_attention_triton', 'use_triton']
+__all__ = ['max_attention', 'reconstruction_attention', 'triton_available', 'max_attention_triton', 'use_triton']
 
 # %% ../nbs/80_kvscore.ipynb #a375fa66
 def _check_qk(q, k):
@@ -57,6 +57,81 @@ def max_attention(
     if reduce == "mean":
         out /= G * nq
     return out
+
+# %% ../nbs/80_kvscore.ipynb #6dfb8437
+def _attention_lse(q, k, v, causal: bool, scale: float, block: int = 1024, fused: bool | None = None):
+    """(out, lse) of softmax(q kᵀ·scale) v for q (B, H, n_q, d), k, v (B, H, n_k, d), in fp32; `causal` needs
+    n_q = n_k. `fused=None`: PyTorch's CPU flash kernel on the CPU, a blocked torch version (bounded memory) elsewhere."""
+    if causal and q.shape[2] != k.shape[2]:
+        raise ValueError(f"causal attention here is square: {q.shape[2]} queries, {k.shape[2]} keys")
+    q, k, v = q.float(), k.float(), v.float()
+    if fused is None:
+        fused = q.device.type == "cpu"
+    if fused:
+        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, scale=scale)
+        return out, lse
+    nq, nk = q.shape[2], k.shape[2]
+    out = torch.empty(*q.shape[:3], v.shape[-1], device=q.device)
+    lse = torch.empty(q.shape[:3], device=q.device)
+    kj = torch.arange(nk, device=q.device)
+    for r in range(0, nq, block):
+        s = (q[:, :, r : r + block] @ k.transpose(-1, -2)).mul_(scale)
+        if causal:
+            qi = torch.arange(r, r + s.shape[2], device=q.device)
+            s = s.masked_fill(kj[None] > qi[:, None], float("-inf"))
+        lse[:, :, r : r + block] = s.logsumexp(-1)
+        out[:, :, r : r + block] = s.sub_(lse[:, :, r : r + block, None]).exp_() @ v
+    return out, lse
+
+# %% ../nbs/80_kvscore.ipynb #c82015c1
+def reconstruction_attention(
+    query, keys, values, n_ctx: int, lo: int, hi: int, scaling: float, block: int = 256, fused: bool | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One scoring pass's attention at one layer: `query` (1, H_q, n_in, d) of the repeat input; `keys`, `values`
+    (1, H_kv, n_ctx + n_in, d), the context's then the input's own. Returns the attention output (1, H_q, n_in, d)
+    over all keys (causal on the own keys), equal to SDPA's, and Eq. 8.2's score (1, H_kv, hi - lo) of context keys
+    [lo, hi) under a softmax over [those keys ; own keys], equal to `max_attention`'s."""
+    if query.ndim != 4 or keys.ndim != 4 or values.shape != keys.shape or query.shape[0] != 1:
+        raise ValueError(
+            f"query (1, H_q, n_in, d) and keys = values (1, H_kv, n, d) expected, got {tuple(query.shape)}, "
+            f"{tuple(keys.shape)}, {tuple(values.shape)}"
+        )
+    B, Hq, nq, D = query.shape
+    H = keys.shape[1]
+    if Hq % H:
+        raise ValueError(f"query heads ({Hq}) must be a multiple of KV heads ({H})")
+    if keys.shape[2] != n_ctx + nq:
+        raise ValueError(f"keys must hold n_ctx + n_in = {n_ctx} + {nq} positions, got {keys.shape[2]}")
+    if not 0 <= lo < hi <= n_ctx:
+        raise ValueError(f"the scored keys [lo, hi) = [{lo}, {hi}) must be a non-empty part of [0, n_ctx={n_ctx})")
+    G = Hq // H
+    q = query.float()
+    qf = q.reshape(B, H, G * nq, D)  # the G query heads of a KV head, folded into its rows (g-major)
+    own_k, own_v = (x[:, :, n_ctx:].repeat_interleave(G, 1) for x in (keys, values))
+    o_own, l_own = _attention_lse(q, own_k, own_v, True, scaling, fused=fused)
+    parts = [(o_own.reshape(B, H, G * nq, D), l_own.reshape(B, H, G * nq))]
+    for a, b in ((0, lo), (hi, n_ctx)):  # the context outside the chunk
+        if b > a:
+            parts.append(_attention_lse(qf, keys[:, :, a:b], values[:, :, a:b], False, scaling, fused=fused))
+    kc, vc = keys[:, :, lo:hi].float(), values[:, :, lo:hi].float()
+    o_c = torch.empty(B, H, G * nq, D, device=q.device)
+    l_c = torch.empty(B, H, G * nq, device=q.device)
+    score = torch.zeros(B, H, hi - lo, device=q.device)
+    for r in range(0, G * nq, block):
+        s = (qf[:, :, r : r + block] @ kc.transpose(-1, -2)).mul_(scaling)
+        mx = s.amax(-1, keepdim=True)
+        e = s.sub_(mx).exp_()
+        l = e.sum(-1, keepdim=True)
+        o_c[:, :, r : r + block] = (e @ vc).div_(l)
+        lse_c = (mx + l.log()).squeeze(-1)
+        l_c[:, :, r : r + block] = lse_c
+        own = l_own.reshape(B, H, G * nq)[:, :, r : r + block]
+        to_eq82 = (mx.squeeze(-1) - torch.logaddexp(lse_c, own)).exp_()  # e · this = Eq. 8.2's probability
+        torch.maximum(score, e.mul_(to_eq82[..., None]).amax(-2), out=score)
+    parts.append((o_c, l_c))
+    lse = torch.stack([l for _, l in parts]).logsumexp(0)
+    out = sum(o * (l - lse).exp_()[..., None] for o, l in parts)
+    return out.reshape(B, Hq, nq, D).to(query.dtype), score
 
 # %% ../nbs/80_kvscore.ipynb #fa05a13c
 def triton_available() -> bool:

@@ -20,7 +20,7 @@ from dataopt.llm import (
     cache_length,
 )
 from .llm import check_token_ids
-from .kvscore import max_attention, max_attention_triton, use_triton
+from .kvscore import max_attention, max_attention_triton, reconstruction_attention, use_triton
 from .kvpacked import PackedCache, packed_attending
 
 # %% auto #0
@@ -384,6 +384,10 @@ class KVPress:
         "Extra positions the scoring inputs need after the context (checked against the model's window)."
         return 0
 
+    def _fused(self, dev) -> bool:
+        "Whether scoring passes score inside their attention (`reconstruction_attention`) instead of calling `score`."
+        return False
+
     def _max_attention(self, q, k, n_keys, scale, **kw):
         if not kw and use_triton(self.backend, q.device):
             return max_attention_triton(q, k, n_keys, scale)
@@ -447,7 +451,7 @@ class KVPress:
                 use_cache=True,
             )
         for inp, lo, hi in passes:
-            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score)
+            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score, self._fused(dev))
         if q_len:  # the question's pairs leave the cache
             for lay in cache.layers:
                 lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
@@ -501,8 +505,30 @@ class KVPress:
             h.remove()
 
 # %% ../nbs/81_kvzip.ipynb #6b84f103
-def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score):
-    "One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them and the input's own."
+class _ScoringView(AttentionOverride):
+    """A scoring pass's attention at the scored layers: `reconstruction_attention` gives the output and Eq. 8.2's
+    scores at once; the layer's cache goes back to the context's own tensors right away (the input's pairs are
+    dropped one layer at a time, so the pass never holds a second cache)."""
+
+    def __init__(self, cache, n, lo, hi, scores, lpos):
+        self.cache, self.n, self.lo, self.hi, self.scores, self.lpos = cache, n, lo, hi, scores, lpos
+        self.context = {l: (lay.keys, lay.values) for l, lay in enumerate(cache.layers) if l in lpos}
+
+    def attend(self, module, query, key, value, attention_mask, dropout, scaling):
+        layer = getattr(module, "layer_idx", None)
+        if layer not in self.lpos:
+            return None  # an unscored (e.g. sliding-window) layer: SDPA under the model's mask
+        out, s = reconstruction_attention(query, key, value, self.n, self.lo, self.hi, scaling)
+        sl = self.scores[self.lpos[layer], :, self.lo : self.hi]
+        torch.maximum(sl, s[0].to(sl.device), out=sl)
+        lay = self.cache.layers[layer]
+        lay.keys, lay.values = self.context[layer]
+        return out.transpose(1, 2).contiguous()
+
+
+def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score, fused: bool = False):
+    """One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them and the input's own,
+    by `score` on the observed queries and keys, or (`fused`) by KVzip's Eq. 8.2 inside the attention."""
     dev = _device(model)
 
     def observe(layer, q, k, scale):
@@ -512,11 +538,13 @@ def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score):
         sl = scores[lpos[layer], :, key_lo:key_hi]
         torch.maximum(sl, s.to(sl.device), out=sl)
 
+    view = _ScoringView(cache, n, key_lo, key_hi, scores, lpos) if fused else _KVView(observe=observe)
     pos = torch.arange(n, n + len(inp), device=dev)[None]
-    with attention_override(_KVView(observe=observe)):
+    with attention_override(view):
         _body(model)(input_ids=torch.as_tensor(inp)[None].to(dev), position_ids=pos, cache=cache, use_cache=True)
     for lay in cache.layers:
-        lay.keys, lay.values = lay.keys[:, :, :n], lay.values[:, :, :n]  # the input's pairs go
+        if lay.keys.shape[2] > n:  # the input's pairs go (a copy, so their memory goes too)
+            lay.keys, lay.values = lay.keys[:, :, :n].clone(), lay.values[:, :, :n].clone()
 
 # %% ../nbs/81_kvzip.ipynb #7b55caf7
 @dataclass
@@ -524,13 +552,16 @@ class KVzipPress(KVPress):
     """KVzip (Sec. 8.3): Eq. 8.2's max attention received during teacher-forced reconstruction of the context, chunk
     by chunk (chunk size `chunk`, the previous chunk's last `tail` tokens in the prompt, Fig. 8.7). `inputs` selects
     the scoring input of Fig. 8.12: "recon" (the context), "first" / "last" (its first / last 10 %), "prompt" (the
-    repeat prompt alone). The prompt is written with `compress`'s `template` (a chat turn for chat models)."""
+    repeat prompt alone). The prompt is written with `compress`'s `template` (a chat turn for chat models).
+    `fused` (default) scores inside the scoring forward's attention (`reconstruction_attention`: the chunk's logits
+    are formed once); False runs SDPA and then `score` — the same scores, at about 3× the attention time."""
 
     chunk: int = 2048
     tail: int = 8
     prompt: str = REPEAT_PROMPT
     cont_prompt: str = REPEAT_PROMPT_CONT
     inputs: str = "recon"
+    fused: bool = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -541,6 +572,10 @@ class KVzipPress(KVPress):
 
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return self._max_attention(query, key, n_keys, scaling)[0]
+
+    def _fused(self, dev):
+        # a subclass that redefines score() is scored by it; on a GPU with Triton, flash SDPA + the Triton kernel
+        return self.fused and type(self).score is KVzipPress.score and not use_triton(self.backend, dev)
 
     def scoring_length(self, n_ctx):
         return min(self.chunk, n_ctx) + 64

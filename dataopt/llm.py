@@ -181,19 +181,28 @@ def prefill(llm: LLM, input_ids: torch.Tensor, cache=None, position_offset: int 
 # %% ../nbs/04_llm.ipynb #b5d93d97
 def kv_layers(cache) -> list[tuple[torch.Tensor, torch.Tensor]]:
     "The cache's per-layer (keys, values), each (batch, kv_heads, seq, head_dim)."
+    if any(hasattr(l, "packed") for l in getattr(cache, "layers", ())):
+        raise ValueError(
+            "a PackedCache's evicted layers hold each KV head's kept pairs packed, not (batch, heads, seq, dim): read "
+            "cache.layers[i].packed (dataopt.kvpacked)"
+        )
     if hasattr(cache, "layers"):
         return [(l.keys, l.values) for l in cache.layers]
     return [(k, v) for k, v in zip(cache.key_cache, cache.value_cache)]
 
 # %% ../nbs/04_llm.ipynb #a3e62b0f
 def cache_length(cache) -> int:
-    "Number of positions held in layer 0 of `cache` (0 for an empty cache)."
+    "Number of positions held in layer 0 of `cache` (0 for an empty cache); a packed cache counts evicted positions."
+    if any(hasattr(l, "packed") for l in getattr(cache, "layers", ())):
+        return int(cache.get_seq_length())
     layers = kv_layers(cache)
     return 0 if not layers or layers[0][0] is None or not torch.is_tensor(layers[0][0]) else layers[0][0].shape[-2]
 
 # %% ../nbs/04_llm.ipynb #94835088
 def kv_bytes(cache) -> int:
-    "Memory held by the cache's keys and values, in bytes."
+    "Memory held by the cache's keys and values, in bytes (a PackedCache: its kept pairs, tails and offsets)."
+    if callable(getattr(cache, "kv_bytes", None)):
+        return int(cache.kv_bytes())
     return sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in kv_layers(cache))
 
 # %% ../nbs/04_llm.ipynb #f175c808

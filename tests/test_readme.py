@@ -42,4 +42,10 @@ def test_kvzip_pipeline():
     ns = run(2)
     answers = ns["answers"]
     assert len(answers) == 2 and all(isinstance(a, str) for a in answers)
-    assert ns["context"].evict().kv_bytes() > 0
+    full, small = ns["context"], ns["small"]
+    assert small.evicted and not full.evicted
+    # the packed cache holds exactly the kept pairs (plus offsets), not the longest head's budget
+    kept_pairs = sum(int(m.sum()) for m in small.keep.values())
+    all_pairs = sum(m.numel() for m in small.keep.values())
+    assert small.cache.kv_bytes(offsets=False) * all_pairs == full.kv_bytes() * kept_pairs
+    assert 0 < small.kv_bytes() < full.kv_bytes()
