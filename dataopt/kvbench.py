@@ -50,8 +50,13 @@ print(loaded, peak, status("VmHWM"))
 
 def _probe(n: int, mode: str, ratio: float, chunk: int) -> tuple[int, int, int]:
     "(RSS after loading, peak while building the context, peak while answering), KiB, in a fresh process."
+    import os
+
+    # a fixed mmap threshold: freed tensors go back to the OS at once, so the resident set is the live memory (glibc
+    # otherwise raises the threshold after the first large free and keeps later frees in its heap)
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
     r = subprocess.run(
-        [sys.executable, "-c", _MEM_PROBE, str(n), mode, str(ratio), str(chunk)], capture_output=True, text=True
+        [sys.executable, "-c", _MEM_PROBE, str(n), mode, str(ratio), str(chunk)], capture_output=True, text=True, env=env
     )
     if r.returncode:
         raise RuntimeError(f"memory probe ({mode}, n={n}) failed:\n{r.stderr[-2000:]}")
