@@ -18,7 +18,7 @@ __all__ = ['PAPER_DATASETS', 'PAPER_CONFIGS', 'PAPER_EVAL', 'bench_kvzip', 'plot
 
 # %% ../nbs/84_kvbench.ipynb #718f6d31
 _MEM_PROBE = """
-import gc, sys, torch
+import contextlib, gc, sys, torch
 from dataopt.llm import load_llm, greedy_tokens
 from dataopt.kvzip import KVzipPress, FullCachePress
 from dataopt.kvpacked import packed_attending
@@ -45,7 +45,7 @@ with torch.no_grad():
     with ctx:
         greedy_tokens(llm.model, q, cache=cache, position_ids=torch.arange(n, n + 12)[None], max_new_tokens=32)
 print(loaded, peak, status("VmHWM"))
-""".replace("import gc,", "import contextlib, gc,")
+"""
 
 
 def _probe(n: int, mode: str, ratio: float, chunk: int) -> tuple[int, int, int]:
@@ -99,6 +99,19 @@ def _decode_latency(model, fresh_cache, n_ctx: int, packed: bool, steps: int, re
     return best
 
 # %% ../nbs/84_kvbench.ipynb #72cfa617
+def _prefill_and_scoring(model, tok, ids, ratio: float, chunk: int, repeats: int) -> tuple:
+    "(best prefill seconds, best KVzip scoring seconds beyond the prefill, the full context, the evicted one)."
+    t_pre = t_sc = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        base = FullCachePress(1.0).compress(model, ids)
+        t_pre = min(t_pre, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        cc = KVzipPress(ratio, chunk=chunk).compress(model, ids, tokenizer=tok)
+        t_sc = min(t_sc, time.perf_counter() - t0 - t_pre)
+    return t_pre, t_sc, base, cc.evict()
+
+
 @torch.no_grad()
 def bench_kvzip(
     lengths=(1024, 2048, 4096, 6000),
@@ -126,16 +139,7 @@ def bench_kvzip(
             continue
         torch.manual_seed(0)
         ids = torch.randint(100, 20000, (n,))
-        t_pre, t_sc = float("inf"), float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            base = FullCachePress(1.0).compress(model, ids)
-            t_pre = min(t_pre, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            cc = KVzipPress(ratio, chunk=chunk).compress(model, ids, tokenizer=llm.tokenizer)
-            t_sc = min(t_sc, time.perf_counter() - t0 - t_pre)
-        ev = cc.evict()
-        del cc
+        t_pre, t_sc, base, ev = _prefill_and_scoring(model, llm.tokenizer, ids, ratio, chunk, repeats)
         full_step, full_att = _decode_latency(
             model, lambda: copy.deepcopy(base.cache), n, False, decode_tokens, repeats, dev
         )
@@ -347,14 +351,7 @@ def kvpress_side_by_side(
     rows = []
     for t in theirs["timing"]:
         n = t["context_tokens"]
-        t_pre = t_sc = float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            base = FullCachePress(1.0).compress(model, rand[n])
-            t_pre = min(t_pre, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            ev = KVzipPress(ratio, chunk=chunk).compress(model, rand[n], tokenizer=tok).evict()
-            t_sc = min(t_sc, time.perf_counter() - t0 - t_pre)
+        t_pre, t_sc, base, ev = _prefill_and_scoring(model, tok, rand[n], ratio, chunk, repeats)
         rows.append(dict(
             measure="cost", context_tokens=n, kept_fraction=ratio,
             ours_scoring_over_prefill=round(t_sc / t_pre, 3),
