@@ -7,10 +7,12 @@ from __future__ import annotations
 import copy, math, subprocess, sys, time
 from pathlib import Path
 import torch
-from .core import check_choice, check_positive, write_table, atomic_path
-from .llm import load_llm, SMOLLM2, AttentionOverride, attention_override
+from .core import check_choice, check_positive, write_table, atomic_path, cache_dir
+from .llm import load_llm, SMOLLM2, AttentionOverride, attention_override, gguf_path, stop_ids
 from .kvzip import KVzipPress, FullCachePress
 from .kvpacked import _PackedView
+from .kvtasks import make_task, encode_task, is_correct, FAMILIES
+from .kvpipeline import chat_layout
 
 # %% auto #0
 __all__ = ['PAPER_DATASETS', 'PAPER_CONFIGS', 'PAPER_EVAL', 'bench_kvzip', 'plot_fig_8_8', 'write_bench_kvzip', 'kvpress_python',
@@ -291,7 +293,6 @@ print(json.dumps(dict(kvpress=kvpress.__version__ if hasattr(kvpress, "__version
 def kvpress_python() -> Path | None:
     "The kvpress virtualenv's python: `$DATAOPT_KVPRESS_PYTHON`, else `~/.cache/dataopt/kvpress-venv`; None if absent."
     import os
-    from dataopt.core import cache_dir
 
     p = Path(os.environ.get("DATAOPT_KVPRESS_PYTHON") or cache_dir() / "kvpress-venv" / "bin" / "python")
     return p if p.exists() else None
@@ -315,9 +316,6 @@ def kvpress_side_by_side(
     With `out_dir`, writes `kvpress_side_by_side.csv` / `.md`. None (with a message) without the kvpress virtualenv."""
     import json, random, tempfile
     import importlib.metadata as md_
-    from dataopt.llm import gguf_path, stop_ids
-    from dataopt.kvtasks import make_task, encode_task, is_correct, FAMILIES
-    from dataopt.kvpipeline import chat_layout
 
     py = kvpress_python()
     if py is None:
