@@ -234,6 +234,16 @@ def _aligned(outcomes: Outcomes, keys) -> tuple[list[dict], list]:
     seeds = sorted(set.intersection(*multi)) if multi else gs[0]["seeds"][:1]
     if multi and not seeds:
         raise ValueError(f"compared keys share no seed: {[g['seeds'] for g in gs]}")
+    single = [g for g in gs if len(g["seeds"]) == 1 and g["labels"] is not None]
+    if multi and single:
+        # a single-seed key's items are its own seed's (e.g. that seed's planted label noise): reuse it only for the
+        # seeds whose items (labels) are the same as its own
+        same = lambda g, s: all(
+            np.array_equal(h["labels"][h["seeds"].index(s)], g["labels"][0]) for h in gs if len(h["seeds"]) > 1
+        )
+        seeds = [s for s in seeds if all(same(g, s) for g in single)]
+        if not seeds:
+            raise ValueError(f"compared keys {list(keys)} share no seed with the same items (labels)")
     out = []
     for g in gs:
         rows = (
