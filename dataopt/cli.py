@@ -24,6 +24,7 @@ BENCHMARKS = {
     "ccm": "dataopt.ccmbench:bench_ccm",
     "kvzip": "dataopt.kvbench:bench_kvzip",
     "kvpress": "dataopt.kvbench:kvpress_side_by_side",
+    "kvtasks": "dataopt.kvbench:calibrate_tasks",
     "distributed": "dataopt.distributed:bench_distributed",
 }
 
@@ -211,7 +212,7 @@ def _parser():
     b.add_argument(
         "--train-parity", action="store_true", help="core: train the fp32 / bf16 small vanilla runs that are not cached"
     )
-    b.add_argument("--out", default=None, help="kvzip, kvpress: write the table (and Fig. 8.8) into this folder")
+    b.add_argument("--out", default=None, help="kvzip, kvpress, kvtasks: write the tables (and Fig. 8.8) here")
     return p
 
 # %% ../nbs/06_cli.ipynb #5b4af6f3
@@ -308,8 +309,8 @@ def main(argv=None) -> int:
                 return 0
             if a.train_parity and a.name != "core":
                 raise DataoptError("--train-parity belongs to `dataopt bench core`")
-            if a.out and a.name not in ("kvzip", "kvpress"):
-                raise DataoptError("--out belongs to `dataopt bench kvzip` and `dataopt bench kvpress`")
+            if a.out and a.name not in ("kvzip", "kvpress", "kvtasks"):
+                raise DataoptError("--out belongs to `dataopt bench kvzip`, `kvpress` and `kvtasks`")
             kw = dict(train_parity=True) if a.train_parity else {}
             if a.out:
                 kw["out_dir"] = _out_folder(a.out)

@@ -4,19 +4,19 @@
 
 # %% ../nbs/84_kvbench.ipynb #a0f25902
 from __future__ import annotations
-import copy, math, subprocess, sys, time
+import copy, math, random, subprocess, sys, time
 from pathlib import Path
 import torch
 from .core import check_choice, check_positive, write_table, atomic_path, cache_dir
-from .llm import load_llm, SMOLLM2, AttentionOverride, attention_override, gguf_path, stop_ids
+from .llm import load_llm, SMOLLM2, GEMMA3_270M, AttentionOverride, attention_override, gguf_path, stop_ids
 from .kvzip import KVzipPress, FullCachePress
 from .kvpacked import _PackedView
 from .kvtasks import make_task, encode_task, is_correct, FAMILIES
-from .kvpipeline import chat_layout
+from .kvpipeline import KVPipeline, chat_layout
 
 # %% auto #0
-__all__ = ['PAPER_DATASETS', 'PAPER_CONFIGS', 'PAPER_EVAL', 'bench_kvzip', 'plot_fig_8_8', 'write_bench_kvzip', 'kvpress_python',
-           'kvpress_side_by_side', 'dry_run_paper_config']
+__all__ = ['CALIBRATION_TARGET', 'PAPER_DATASETS', 'PAPER_CONFIGS', 'PAPER_EVAL', 'bench_kvzip', 'plot_fig_8_8',
+           'write_bench_kvzip', 'kvpress_python', 'kvpress_side_by_side', 'calibrate_tasks', 'dry_run_paper_config']
 
 # %% ../nbs/84_kvbench.ipynb #718f6d31
 _MEM_PROBE = """
@@ -388,6 +388,80 @@ def kvpress_side_by_side(
             "memory (masked in attention), ours frees them (packed per head).",
         )
     return dict(rows=rows, kvpress=theirs["kvpress"], transformers=theirs["transformers"])
+
+# %% ../nbs/84_kvbench.ipynb #041fa32e
+CALIBRATION_TARGET = {SMOLLM2: 80.0, GEMMA3_270M: 60.0}  # full-cache accuracy (%) a family must reach (issue 24)
+
+
+@torch.no_grad()
+def calibrate_tasks(
+    models=(SMOLLM2,),
+    families=FAMILIES,
+    fillers=(60, 150, 450),
+    contexts: int = 6,
+    max_new_tokens: int = 20,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> list[dict]:
+    """Full-cache and no-context accuracy (%) per model, task family and context length (`fillers` haystack
+    sentences), `contexts` generated contexts a cell; with `out_dir`, writes `task_calibration.csv` / `.md`."""
+    from tqdm.auto import tqdm
+
+    bad = [f for f in families if f not in FAMILIES]
+    if bad:
+        raise ValueError(f"families {bad} are not task families ({', '.join(FAMILIES)})")
+    unknown = [m for m in models if m not in CALIBRATION_TARGET]
+    if unknown:
+        raise ValueError(f"models {unknown} have no calibration target (choose from {', '.join(CALIBRATION_TARGET)})")
+    check_positive("contexts", contexts)
+    for f in fillers:
+        check_positive("fillers", f)
+    rows = []
+    for name in models:
+        llm = load_llm(name, device=device)
+        pipe = KVPipeline(llm, press=FullCachePress(1.0), max_new_tokens=max_new_tokens)
+        cells = [(f, n) for f in families for n in fillers]
+        for fam, n_fill in tqdm(cells, desc=f"calibrating {name}", disable=not progress):
+            rng = random.Random(f"{seed}-{fam}-{n_fill}")  # a cell's contexts do not depend on the other cells
+            full = none = asked = 0
+            lens = []
+            t0 = time.perf_counter()
+            for _ in range(contexts):
+                task = make_task(fam, rng, n_filler=n_fill)
+                lens.append(len(pipe.encode(task.context)[0]))
+                for a, f_, z in zip(
+                    task.answers, pipe.answer(task.context, task.questions), pipe.answer("(none)", task.questions)
+                ):
+                    full += is_correct(f_, a)
+                    none += is_correct(z, a)
+                    asked += 1
+            rows.append(
+                dict(
+                    model=name,
+                    family=fam,
+                    filler_sentences=n_fill,
+                    tokens_mean=round(sum(lens) / len(lens)),
+                    tokens_max=max(lens),
+                    questions=asked,
+                    full_correct=full,
+                    no_context_correct=none,
+                    full_accuracy=round(100 * full / asked, 1),
+                    no_context_accuracy=round(100 * none / asked, 1),
+                    meets_target=100 * full / asked >= CALIBRATION_TARGET[name],
+                    seconds=round(time.perf_counter() - t0, 1),
+                )
+            )
+    if out_dir is not None:
+        write_table(
+            rows,
+            Path(out_dir) / "task_calibration",
+            title="Task families on the full cache and without the context (greedy, inclusion match)",
+            note=f"target: full-cache accuracy >= {', '.join(f'{k} {v:g} %' for k, v in CALIBRATION_TARGET.items())}"
+            f"; seed {seed}, {contexts} contexts a cell; no context = the same questions about the document '(none)'.",
+        )
+    return rows
 
 # %% ../nbs/84_kvbench.ipynb #d7470611
 PAPER_DATASETS = {
