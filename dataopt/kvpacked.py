@@ -4,14 +4,15 @@
 
 # %% ../nbs/85_kvpacked.ipynb #a5e421f0
 from __future__ import annotations
-import copy
+import copy, hashlib, os, platform, warnings
 from dataclasses import dataclass
 import torch
 from transformers.cache_utils import Cache, CacheLayerMixin
 from .llm import AttentionOverride, attention_override
 
 # %% auto #0
-__all__ = ['PackedLayer', 'packed_attention', 'masked_reference', 'PackedCacheLayer', 'PackedCache', 'packed_attending']
+__all__ = ['PackedLayer', 'packed_attention', 'masked_reference', 'packed_kernel', 'PackedCacheLayer', 'PackedCache',
+           'packed_attending']
 
 # %% ../nbs/85_kvpacked.ipynb #b86c2b13
 @dataclass
@@ -82,11 +83,37 @@ def _causal_tail(q: int, T: int, device) -> torch.Tensor:
     return (torch.arange(T, device=device)[None] <= i)[None]
 
 
+def _kernel_for(query: torch.Tensor, layer: PackedLayer, kernel: bool | None):
+    "The fused kernel's module when `kernel` asks for it (None: where it applies), else None (the torch path)."
+    if kernel is False:
+        return None
+    dtype = layer.keys.dtype
+    fits = query.device.type == "cpu" and layer.keys.device.type == "cpu" and dtype in _KERNEL_DTYPES
+    fits = fits and layer.values.dtype == dtype and (layer.tail_keys is None or layer.tail_keys.dtype == dtype)
+    if not fits:
+        if kernel:
+            raise ValueError(
+                f"kernel=True needs CPU tensors with keys of one dtype among {_KERNEL_DTYPES}, got query on "
+                f"{query.device} and keys {layer.keys.dtype} on {layer.keys.device}"
+            )
+        return None
+    module = packed_kernel()
+    if module is None and kernel:
+        raise RuntimeError(f"kernel=True but the fused CPU kernel is not available: {_kernel.get('reason')}")
+    return module
+
+
 def packed_attention(
-    query: torch.Tensor, layer: PackedLayer, scaling: float, tail_mask: torch.Tensor | None = None
+    query: torch.Tensor,
+    layer: PackedLayer,
+    scaling: float,
+    tail_mask: torch.Tensor | None = None,
+    kernel: bool | None = None,
 ) -> torch.Tensor:
     """Attention output (B, Hq, q, D) of `query` (B, Hq, q, D) over `layer`'s packed context and tail; `tail_mask`
-    (B or 1, q, T) bool says which tail tokens each query sees (default: causal)."""
+    (B or 1, q, T) bool says which tail tokens each query sees (default: causal). `kernel`: the fused CPU kernel
+    (`packed_kernel`): None uses it where it applies (CPU tensors, float32 / bfloat16 / float16 keys), False
+    never, True insists."""
     B, Hq, nq, D = query.shape
     H, T = layer.num_heads, layer.tail_length()
     if Hq % H:
@@ -95,14 +122,35 @@ def packed_attention(
         raise ValueError(f"query head dim {D} differs from the keys' {layer.keys.shape[-1]}")
     if T and layer.tail_keys.shape[0] not in (1, B):
         raise ValueError(f"the tail holds batch {layer.tail_keys.shape[0]}, the query {B}")
-    if T and tail_mask is None:
+    if T and tail_mask is None and nq > 1:  # causal; a single query sees the whole tail, so it needs no mask
         if nq > T:
             raise ValueError(f"{nq} queries but only {T} tail tokens: pass tail_mask")
         tail_mask = _causal_tail(nq, T, query.device)
-    if T and (tail_mask.dtype != torch.bool or tuple(tail_mask.shape[1:]) != (nq, T)):
+    if T and tail_mask is not None and (
+        tail_mask.dtype != torch.bool or tuple(tail_mask.shape[1:]) != (nq, T) or tail_mask.shape[0] not in (1, B)
+    ):
         raise ValueError(f"tail_mask must be bool (B, {nq}, {T}), got {tail_mask.dtype} {tuple(tail_mask.shape)}")
     G = Hq // H
-    qf = query.reshape(B, H, G * nq, D) * scaling  # the G query heads of a KV head share its keys: fold them
+    module = _kernel_for(query, layer, kernel)
+    if module is not None:
+        none = torch.empty(0)
+        q = query.reshape(B, H, G * nq, D)  # the G query heads of a KV head share its keys: fold them
+        out = module.packed_attention_cpu(
+            (q if q.dtype == torch.float32 else q.float()).contiguous(),
+            layer.keys.contiguous(),
+            layer.values.contiguous(),
+            layer.offsets.to(torch.int64).contiguous(),
+            layer.tail_keys.contiguous() if T else none,
+            layer.tail_values.contiguous() if T else none,
+            tail_mask.contiguous() if T and tail_mask is not None else none,  # none: the whole tail is seen
+            nq,
+            _KERNEL_CHUNK,
+            float(scaling),
+        )
+        return out.to(query.dtype).reshape(B, Hq, nq, D)
+    qf = query.reshape(B, H, G * nq, D) * scaling
+    if T and tail_mask is None:
+        tail_mask = torch.ones(1, nq, T, dtype=torch.bool, device=query.device)
     off = layer.offsets.tolist()
     out = torch.empty(B, H, G * nq, D, dtype=query.dtype, device=query.device)
     neg = torch.finfo(torch.float32).min
@@ -138,6 +186,224 @@ def masked_reference(query, keys, values, keep, tail_keys=None, tail_values=None
         m = torch.cat([m, tm[:, None].expand(B, H, nq, T)], -1)
     rep = lambda x: x.repeat_interleave(G, 1)
     return F.scaled_dot_product_attention(query, rep(k), rep(v), attn_mask=rep(m), scale=scaling)
+
+# %% ../nbs/85_kvpacked.ipynb #0ce71aac
+_KERNEL_SOURCE = r"""
+#include <torch/extension.h>
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+namespace {
+constexpr float NEG = -std::numeric_limits<float>::infinity();
+struct Item { int64_t b, h, start, len; bool tail; };
+
+// exp(x) for x <= 0 with no libm call, so its loops vectorise: 2^(x log2 e) = 2^i 2^f with i = round(x log2 e),
+// f in [-1/2, 1/2], 2^f by its degree-6 Taylor polynomial (relative error < 2e-7, float32's own rounding).
+inline float exp_nonpositive(float x) {
+  const float t = std::max(x, -100.0f) * 1.44269504088896341f;
+  const float i = std::nearbyint(t), f = t - i;
+  float p = 1.5403530e-4f;
+  p = p * f + 1.3333558e-3f;
+  p = p * f + 9.6181291e-3f;
+  p = p * f + 5.5504109e-2f;
+  p = p * f + 2.4022651e-1f;
+  p = p * f + 6.9314718e-1f;
+  p = p * f + 1.0f;
+  int32_t bits;
+  std::memcpy(&bits, &p, 4);
+  bits += static_cast<int32_t>(i) * (1 << 23);  // times 2^i; below 2^-126 the result is 0, as exp's underflow
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return t < -126.0f ? 0.f : out;
+}
+
+// Row i of `x` (len, D) as float32: the row itself, or converted into `buf`.
+template <typename T>
+inline const float* as_float(const T* x, int64_t i, int64_t D, float* buf) {
+  if constexpr (std::is_same<T, float>::value) {
+    return x + i * D;
+  } else {
+    for (int64_t d = 0; d < D; ++d) buf[d] = static_cast<float>(x[i * D + d]);
+    return buf;
+  }
+}
+
+// One item: rows q (R, D) against keys / values (len, D); mask (nq, T) for a tail item (row r is query r % nq).
+// Writes the rows' running max, sum of exponentials and unnormalised value sum.
+template <typename T>
+void attend_item(const Item& it, const float* q, const T* k, const T* v, const bool* mask, int64_t R, int64_t nq,
+                 int64_t tail_len, int64_t D, float scale, float* m_out, float* l_out, float* acc_out) {
+  std::vector<float> s(R * it.len), buf(D);
+  for (int64_t i = 0; i < it.len; ++i) {  // keys are read once; the R rows stay in cache
+    const float* row = as_float(k, i, D, buf.data());
+    for (int64_t r = 0; r < R; ++r) {
+      const float* qr = q + r * D;
+      float dot = 0.f;
+#pragma omp simd reduction(+ : dot)
+      for (int64_t d = 0; d < D; ++d) dot += qr[d] * row[d];
+      const bool seen = mask == nullptr || mask[(r % nq) * tail_len + it.start + i];
+      s[r * it.len + i] = seen ? dot * scale : NEG;
+    }
+  }
+  for (int64_t r = 0; r < R; ++r) {
+    float* sr = s.data() + r * it.len;
+    float m = NEG, l = 0.f;
+    for (int64_t i = 0; i < it.len; ++i) m = std::max(m, sr[i]);
+    std::fill(acc_out + r * D, acc_out + (r + 1) * D, 0.f);
+    if (m != NEG) {
+#pragma omp simd reduction(+ : l)
+      for (int64_t i = 0; i < it.len; ++i) {
+        sr[i] = sr[i] == NEG ? 0.f : exp_nonpositive(sr[i] - m);
+        l += sr[i];
+      }
+    }
+    m_out[r] = m;
+    l_out[r] = l;
+  }
+  for (int64_t i = 0; i < it.len; ++i) {
+    const float* row = as_float(v, i, D, buf.data());
+    for (int64_t r = 0; r < R; ++r) {
+      const float p = s[r * it.len + i];
+      if (p == 0.f || p == NEG) continue;
+      float* acc = acc_out + r * D;
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d) acc[d] += p * row[d];
+    }
+  }
+}
+
+template <typename T>
+torch::Tensor run(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
+                  const torch::Tensor& offsets, const torch::Tensor& tail_k, const torch::Tensor& tail_v,
+                  const torch::Tensor& tail_mask, int64_t nq, int64_t chunk, double scaling) {
+  const float scale = static_cast<float>(scaling);
+  const int64_t B = q.size(0), H = q.size(1), R = q.size(2), D = q.size(3);
+  const int64_t* off = offsets.data_ptr<int64_t>();
+  const int64_t tail_len = tail_k.numel() ? tail_k.size(2) : 0, Bt = tail_k.numel() ? tail_k.size(0) : 0;
+  const int64_t Bm = tail_mask.numel() ? tail_mask.size(0) : 0;
+  std::vector<Item> items;  // per (b, h): its context chunks, then its tail
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t s = off[h]; s < off[h + 1]; s += chunk)
+        items.push_back({b, h, s, std::min(chunk, off[h + 1] - s), false});
+      if (tail_len) items.push_back({b, h, 0, tail_len, true});
+    }
+  const int64_t I = items.size();
+  std::vector<float> M(I * R), L(I * R), A(I * R * D);
+  const float* qp = q.data_ptr<float>();
+  const T* kp = reinterpret_cast<const T*>(keys.data_ptr());
+  const T* vp = reinterpret_cast<const T*>(values.data_ptr());
+  const T* tkp = tail_len ? reinterpret_cast<const T*>(tail_k.data_ptr()) : nullptr;
+  const T* tvp = tail_len ? reinterpret_cast<const T*>(tail_v.data_ptr()) : nullptr;
+  const bool* mp = Bm ? tail_mask.data_ptr<bool>() : nullptr;
+  at::parallel_for(0, I, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t j = lo; j < hi; ++j) {
+      const Item& it = items[j];
+      const float* qr = qp + (it.b * H + it.h) * R * D;
+      float *m = &M[j * R], *l = &L[j * R], *a = &A[j * R * D];
+      if (it.tail) {
+        const int64_t base = ((Bt == 1 ? 0 : it.b) * H + it.h) * tail_len * D;
+        const bool* mask = mp ? mp + (Bm == 1 ? 0 : it.b) * nq * tail_len : nullptr;
+        attend_item<T>(it, qr, tkp + base, tvp + base, mask, R, nq, tail_len, D, scale, m, l, a);
+      } else {
+        attend_item<T>(it, qr, kp + it.start * D, vp + it.start * D, nullptr, R, nq, tail_len, D, scale, m, l, a);
+      }
+    }
+  });
+  auto out = torch::zeros({B, H, R, D}, q.options());
+  float* o = out.data_ptr<float>();
+  for (int64_t j0 = 0, j1 = 0; j0 < I; j0 = j1) {  // merge each (b, h)'s items by log-sum-exp
+    while (j1 < I && items[j1].b == items[j0].b && items[j1].h == items[j0].h) ++j1;
+    float* ob = o + (items[j0].b * H + items[j0].h) * R * D;
+    for (int64_t r = 0; r < R; ++r) {
+      float mx = NEG, l = 0.f;
+      for (int64_t j = j0; j < j1; ++j) mx = std::max(mx, M[j * R + r]);
+      if (mx == NEG) continue;  // a row that sees nothing stays 0
+      for (int64_t j = j0; j < j1; ++j) {
+        if (M[j * R + r] == NEG) continue;
+        const float w = exp_nonpositive(M[j * R + r] - mx);
+        l += w * L[j * R + r];
+        const float* a = &A[(j * R + r) * D];
+        for (int64_t d = 0; d < D; ++d) ob[r * D + d] += w * a[d];
+      }
+      for (int64_t d = 0; d < D; ++d) ob[r * D + d] /= l;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+torch::Tensor packed_attention_cpu(torch::Tensor q, torch::Tensor keys, torch::Tensor values, torch::Tensor offsets,
+                                   torch::Tensor tail_k, torch::Tensor tail_v, torch::Tensor tail_mask, int64_t nq,
+                                   int64_t chunk, double scaling) {
+  TORCH_CHECK(q.dim() == 4 && q.scalar_type() == at::kFloat && q.is_contiguous(), "q: float32 (B, H, R, D)");
+  TORCH_CHECK(keys.dim() == 2 && keys.size(1) == q.size(3) && keys.is_contiguous() && values.is_contiguous()
+              && values.sizes() == keys.sizes() && values.scalar_type() == keys.scalar_type(), "keys / values: (N, D)");
+  TORCH_CHECK(offsets.scalar_type() == at::kLong && offsets.numel() == q.size(1) + 1, "offsets: int64 (H + 1,)");
+  TORCH_CHECK(chunk > 0 && nq > 0 && q.size(2) % nq == 0, "chunk and nq must be positive, R a multiple of nq");
+  if (tail_k.numel()) {
+    TORCH_CHECK(tail_k.dim() == 4 && tail_k.is_contiguous() && tail_v.is_contiguous()
+                && tail_v.sizes() == tail_k.sizes()
+                && tail_k.scalar_type() == keys.scalar_type() && tail_k.size(1) == q.size(1)
+                && (tail_k.size(0) == 1 || tail_k.size(0) == q.size(0)), "tail keys / values: (1 or B, H, T, D)");
+    TORCH_CHECK(!tail_mask.numel() || (tail_mask.scalar_type() == at::kBool && tail_mask.is_contiguous()
+                && tail_mask.size(1) == nq && tail_mask.size(2) == tail_k.size(2)
+                && (tail_mask.size(0) == 1 || tail_mask.size(0) == q.size(0))), "tail_mask: bool (1 or B, nq, T)");
+  }
+  switch (keys.scalar_type()) {
+    case at::kFloat: return run<float>(q, keys, values, offsets, tail_k, tail_v, tail_mask, nq, chunk, scaling);
+    case at::kBFloat16:
+      return run<c10::BFloat16>(q, keys, values, offsets, tail_k, tail_v, tail_mask, nq, chunk, scaling);
+    case at::kHalf: return run<c10::Half>(q, keys, values, offsets, tail_k, tail_v, tail_mask, nq, chunk, scaling);
+    default: TORCH_CHECK(false, "packed_attention_cpu: keys must be float32, bfloat16 or float16");
+  }
+}
+"""
+_KERNEL_FLAGS = ("-O3", "-march=native", "-fopenmp", "-fno-math-errno")
+_KERNEL_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
+_KERNEL_CHUNK = 256  # context pairs per work item: enough items for the threads, each item's keys stay in L2
+_kernel: dict = {}
+
+
+def _cpu_signature() -> str:
+    "What -march=native compiles for: the machine and its CPU flags (a cache shared across machines stays safe)."
+    try:
+        flags = next(l for l in open("/proc/cpuinfo") if l.startswith("flags"))
+    except (OSError, StopIteration):
+        flags = ""
+    return platform.machine() + flags
+
+
+def packed_kernel():
+    """The fused CPU kernel behind `packed_attention` (built on first use, about 30 s, then loaded from torch's
+    extension cache), or None where it cannot be built or `DATAOPT_PACKED_KERNEL=0`; the reason is warned once."""
+    if "module" in _kernel:
+        return _kernel["module"]
+    module = None
+    if os.environ.get("DATAOPT_PACKED_KERNEL", "1") == "0":
+        _kernel["reason"] = "DATAOPT_PACKED_KERNEL=0"
+    else:
+        from torch.utils.cpp_extension import load_inline
+
+        key = hashlib.sha1((_KERNEL_SOURCE + " ".join(_KERNEL_FLAGS) + _cpu_signature()).encode()).hexdigest()[:12]
+        try:
+            module = load_inline(
+                f"dataopt_packed_attention_{key}",
+                cpp_sources=[_KERNEL_SOURCE],
+                functions=["packed_attention_cpu"],
+                extra_cflags=list(_KERNEL_FLAGS),
+            )
+        except Exception as e:  # no compiler, no ninja, a read-only cache: the torch path still works
+            _kernel["reason"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+            warnings.warn(f"dataopt.kvpacked: the fused CPU kernel did not build ({_kernel['reason']}); "
+                          "packed_attention uses its torch path")
+    _kernel["module"] = module
+    return module
 
 # %% ../nbs/85_kvpacked.ipynb #e27207d0
 class PackedCacheLayer(CacheLayerMixin):
