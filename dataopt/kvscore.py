@@ -85,12 +85,22 @@ def _attention_lse(q, k, v, causal: bool, scale: float, block: int = 1024, fused
 
 # %% ../nbs/80_kvscore.ipynb #c82015c1
 def reconstruction_attention(
-    query, keys, values, n_ctx: int, lo: int, hi: int, scaling: float, block: int = 256, fused: bool | None = None
+    query,
+    keys,
+    values,
+    n_ctx: int,
+    lo: int,
+    hi: int,
+    scaling: float,
+    block: int = 256,
+    fused: bool | None = None,
+    sink: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One scoring pass's attention at one layer: `query` (1, H_q, n_in, d) of the repeat input; `keys`, `values`
     (1, H_kv, n_ctx + n_in, d), the context's then the input's own. Returns the attention output (1, H_q, n_in, d)
     over all keys (causal on the own keys), equal to SDPA's, and Eq. 8.2's score (1, H_kv, hi - lo) of context keys
-    [lo, hi) under a softmax over [those keys ; own keys], equal to `max_attention`'s."""
+    [lo, hi) under a softmax over [the first `sink` context keys ; those keys ; own keys], equal to `max_attention`'s
+    over those keys."""
     if query.ndim != 4 or keys.ndim != 4 or values.shape != keys.shape or query.shape[0] != 1:
         raise ValueError(
             f"query (1, H_q, n_in, d) and keys = values (1, H_kv, n, d) expected, got {tuple(query.shape)}, "
@@ -104,15 +114,19 @@ def reconstruction_attention(
         raise ValueError(f"keys must hold n_ctx + n_in = {n_ctx} + {nq} positions, got {keys.shape[2]}")
     if not 0 <= lo < hi <= n_ctx:
         raise ValueError(f"the scored keys [lo, hi) = [{lo}, {hi}) must be a non-empty part of [0, n_ctx={n_ctx})")
+    if isinstance(sink, bool) or not isinstance(sink, int) or not 0 <= sink <= lo:
+        raise ValueError(f"sink={sink!r} must be an int in [0, lo={lo}]: the context keys before the chunk")
     G = Hq // H
     q = query.float()
     qf = q.reshape(B, H, G * nq, D)  # the G query heads of a KV head, folded into its rows (g-major)
     own_k, own_v = (x[:, :, n_ctx:].repeat_interleave(G, 1) for x in (keys, values))
     o_own, l_own = _attention_lse(q, own_k, own_v, True, scaling, fused=fused)
     parts = [(o_own.reshape(B, H, G * nq, D), l_own.reshape(B, H, G * nq))]
-    for a, b in ((0, lo), (hi, n_ctx)):  # the context outside the chunk
+    l_sink = None
+    for a, b in ((0, sink), (sink, lo), (hi, n_ctx)):  # the context outside the chunk (the sink keys apart)
         if b > a:
             parts.append(_attention_lse(qf, keys[:, :, a:b], values[:, :, a:b], False, scaling, fused=fused))
+            l_sink = parts[-1][1] if a == 0 and b == sink else l_sink
     kc, vc = keys[:, :, lo:hi].float(), values[:, :, lo:hi].float()
     o_c = torch.empty(B, H, G * nq, D, device=q.device)
     l_c = torch.empty(B, H, G * nq, device=q.device)
@@ -126,7 +140,10 @@ def reconstruction_attention(
         lse_c = (mx + l.log()).squeeze(-1)
         l_c[:, :, r : r + block] = lse_c
         own = l_own.reshape(B, H, G * nq)[:, :, r : r + block]
-        to_eq82 = (mx.squeeze(-1) - torch.logaddexp(lse_c, own)).exp_()  # e · this = Eq. 8.2's probability
+        den = torch.logaddexp(lse_c, own)
+        if l_sink is not None:  # the sink keys take their share of the softmax
+            den = torch.logaddexp(den, l_sink[:, :, r : r + block])
+        to_eq82 = (mx.squeeze(-1) - den).exp_()  # e · this = Eq. 8.2's probability
         torch.maximum(score, e.mul_(to_eq82[..., None]).amax(-2), out=score)
     parts.append((o_c, l_c))
     lse = torch.stack([l for _, l in parts]).logsumexp(0)

@@ -380,6 +380,10 @@ class KVPress:
         "`(input_ids, lo, hi)` passes that score keys [lo, hi) after the prefill; [] scores during the prefill."
         return []
 
+    def scoring_sink(self, protect: int) -> int:
+        "How many leading context keys (the sinks) enter a scoring pass's softmax beside the scored ones."
+        return 0
+
     def scoring_length(self, n_ctx: int) -> int:
         "Extra positions the scoring inputs need after the context (checked against the model's window)."
         return 0
@@ -451,7 +455,8 @@ class KVPress:
                 use_cache=True,
             )
         for inp, lo, hi in passes:
-            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score, self._fused(dev))
+            sink = self.scoring_sink(protect)
+            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score, self._fused(dev), sink)
         if q_len:  # the question's pairs leave the cache
             for lay in cache.layers:
                 lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
@@ -510,15 +515,16 @@ class _ScoringView(AttentionOverride):
     scores at once; the layer's cache goes back to the context's own tensors right away (the input's pairs are
     dropped one layer at a time, so the pass never holds a second cache)."""
 
-    def __init__(self, cache, n, lo, hi, scores, lpos):
+    def __init__(self, cache, n, lo, hi, scores, lpos, sink: int = 0):
         self.cache, self.n, self.lo, self.hi, self.scores, self.lpos = cache, n, lo, hi, scores, lpos
+        self.sink = sink
         self.context = {l: (lay.keys, lay.values) for l, lay in enumerate(cache.layers) if l in lpos}
 
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
         layer = getattr(module, "layer_idx", None)
         if layer not in self.lpos:
             return None  # an unscored (e.g. sliding-window) layer: SDPA under the model's mask
-        out, s = reconstruction_attention(query, key, value, self.n, self.lo, self.hi, scaling)
+        out, s = reconstruction_attention(query, key, value, self.n, self.lo, self.hi, scaling, sink=self.sink)
         sl = self.scores[self.lpos[layer], :, self.lo : self.hi]
         torch.maximum(sl, s[0].to(sl.device), out=sl)
         lay = self.cache.layers[layer]
@@ -526,19 +532,21 @@ class _ScoringView(AttentionOverride):
         return out.transpose(1, 2).contiguous()
 
 
-def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score, fused: bool = False):
-    """One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them and the input's own,
-    by `score` on the observed queries and keys, or (`fused`) by KVzip's Eq. 8.2 inside the attention."""
+def _scoring_pass(model, cache, n, key_lo, key_hi, inp, scores, lpos, score, fused: bool = False, sink: int = 0):
+    """One teacher-forced pass of `inp` against the cache: keys [key_lo, key_hi) scored over them, the first `sink`
+    context keys and the input's own, by `score` on the observed queries and keys, or (`fused`) by KVzip's Eq. 8.2
+    inside the attention."""
     dev = _device(model)
 
     def observe(layer, q, k, scale):
         if layer not in lpos:
             return
-        s = score(layer, q, torch.cat([k[:, :, key_lo:key_hi], k[:, :, n:]], 2), scale, key_hi - key_lo)
+        keys = torch.cat([k[:, :, :sink], k[:, :, key_lo:key_hi], k[:, :, n:]], 2)
+        s = score(layer, q, keys, scale, sink + key_hi - key_lo)[..., sink:]  # the sinks' own scores go
         sl = scores[lpos[layer], :, key_lo:key_hi]
         torch.maximum(sl, s.to(sl.device), out=sl)
 
-    view = _ScoringView(cache, n, key_lo, key_hi, scores, lpos) if fused else _KVView(observe=observe)
+    view = _ScoringView(cache, n, key_lo, key_hi, scores, lpos, sink) if fused else _KVView(observe=observe)
     pos = torch.arange(n, n + len(inp), device=dev)[None]
     with attention_override(view):
         _body(model)(input_ids=torch.as_tensor(inp)[None].to(dev), position_ids=pos, cache=cache, use_cache=True)
@@ -554,7 +562,9 @@ class KVzipPress(KVPress):
     the scoring input of Fig. 8.12: "recon" (the context), "first" / "last" (its first / last 10 %), "prompt" (the
     repeat prompt alone). The prompt is written with `compress`'s `template` (a chat turn for chat models).
     `fused` (default) scores inside the scoring forward's attention (`reconstruction_attention`: the chunk's logits
-    are formed once); False runs SDPA and then `score` — the same scores, at about 3× the attention time."""
+    are formed once); False runs SDPA and then `score` — the same scores, at about 3× the attention time.
+    `sink`: the leading context keys that also enter Eq. 8.2's softmax — None (default) the protected system prompt,
+    as the authors' code does; kvpress's port uses 4; 0 keeps Fig. 8.7's [chunk ; input] only."""
 
     chunk: int = 2048
     tail: int = 8
@@ -562,6 +572,7 @@ class KVzipPress(KVPress):
     cont_prompt: str = REPEAT_PROMPT_CONT
     inputs: str = "recon"
     fused: bool = True
+    sink: int | None = None
 
     def __post_init__(self):
         super().__post_init__()
@@ -569,9 +580,14 @@ class KVzipPress(KVPress):
         check_choice("inputs", self.inputs, ("recon", "first", "last", "prompt"))
         if "{tail}" not in self.cont_prompt:
             raise ValueError("cont_prompt must contain '{tail}' (the previous chunk's last tokens)")
+        if self.sink is not None and (isinstance(self.sink, bool) or not isinstance(self.sink, int) or self.sink < 0):
+            raise ValueError(f"sink must be None (the system prompt) or an int >= 0 (leading keys), got {self.sink!r}")
 
     def score(self, layer, query, key, scaling, n_keys, question_len=0):
         return self._max_attention(query, key, n_keys, scaling)[0]
+
+    def scoring_sink(self, protect):
+        return protect if self.sink is None else min(self.sink, protect)
 
     def _fused(self, dev):
         # a subclass that redefines score() is scored by it; on a GPU with Triton, flash SDPA + the Triton kernel
