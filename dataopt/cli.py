@@ -25,6 +25,7 @@ BENCHMARKS = {
     "kvzip": "dataopt.kvbench:bench_kvzip",
     "kvpress": "dataopt.kvbench:kvpress_side_by_side",
     "kvtasks": "dataopt.kvbench:calibrate_tasks",
+    "kvvariants": "dataopt.kvbench:compare_presses",
     "distributed": "dataopt.distributed:bench_distributed",
 }
 
@@ -212,7 +213,7 @@ def _parser():
     b.add_argument(
         "--train-parity", action="store_true", help="core: train the fp32 / bf16 small vanilla runs that are not cached"
     )
-    b.add_argument("--out", default=None, help="kvzip, kvpress, kvtasks: write the tables (and Fig. 8.8) here")
+    b.add_argument("--out", default=None, help="the kv benchmarks: write their tables (and Fig. 8.8) here")
     return p
 
 # %% ../nbs/06_cli.ipynb #5b4af6f3
@@ -309,8 +310,8 @@ def main(argv=None) -> int:
                 return 0
             if a.train_parity and a.name != "core":
                 raise DataoptError("--train-parity belongs to `dataopt bench core`")
-            if a.out and a.name not in ("kvzip", "kvpress", "kvtasks"):
-                raise DataoptError("--out belongs to `dataopt bench kvzip`, `kvpress` and `kvtasks`")
+            if a.out and a.name not in ("kvzip", "kvpress", "kvtasks", "kvvariants"):
+                raise DataoptError("--out belongs to `dataopt bench kvzip`, `kvpress`, `kvtasks` and `kvvariants`")
             kw = dict(train_parity=True) if a.train_parity else {}
             if a.out:
                 kw["out_dir"] = _out_folder(a.out)
