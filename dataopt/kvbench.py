@@ -506,18 +506,23 @@ def compare_presses(
     n_boot: int = 2000,
     model: str = SMOLLM2,
     out_dir: str | Path | None = None,
+    table: str = "kvzip_variants",
     device: str = "cpu",
     progress: bool = True,
 ) -> list[dict]:
-    """Paired accuracy of `presses` ({name: press}; default: KVzip with the system prompt, 4 keys or no key as the
-    softmax's sinks) on the same generated questions: `cells` are (family, filler sentences, contexts). One row per
+    """Paired accuracy of `presses` ({name: press, or (press, `chat_layout` keywords)}; default: KVzip with the system
+    prompt, 4 keys or no key as the softmax's sinks) on the same generated questions: `cells` are (family, filler
+    sentences, contexts). One row per
     keep ratio and press: correct answers, and the difference to the first press with its 95 % paired-bootstrap
-    interval over questions. With `out_dir`, writes `kvzip_variants.csv` / `.md`."""
+    interval over questions. With `out_dir`, writes `<table>.csv` / `.md` there."""
     import numpy as np
 
     presses = _default_variants() if presses is None else presses
-    if not isinstance(presses, dict) or len(presses) < 2 or not all(isinstance(p, KVPress) for p in presses.values()):
-        raise ValueError("presses must map at least two names to KVPress objects")
+    if not isinstance(presses, dict) or len(presses) < 2:
+        raise ValueError("presses must map at least two names to presses")
+    presses = {k: v if isinstance(v, tuple) else (v, {}) for k, v in presses.items()}
+    if not all(len(v) == 2 and isinstance(v[0], KVPress) and isinstance(v[1], dict) for v in presses.values()):
+        raise ValueError("presses must map names to KVPress objects or (KVPress, chat_layout keywords) pairs")
     bad = [c for c in cells if len(c) != 3 or c[0] not in FAMILIES]
     if bad:
         raise ValueError(f"cells must be (family, fillers, contexts) with a family of {', '.join(FAMILIES)}: {bad}")
@@ -532,10 +537,9 @@ def compare_presses(
         tasks += [make_task(fam, rng, n_filler=n_fill) for _ in range(n_ctx)]
     t0 = time.perf_counter()
     hits = {}
-    for name, press in presses.items():
-        res = evaluate_press(
-            llm.model, llm.tokenizer, tasks, press, keep_ratios, max_new_tokens, progress=progress
-        )
+    for name, (press, layout) in presses.items():
+        lay = chat_layout(llm.tokenizer, **layout)
+        res = evaluate_press(llm.model, llm.tokenizer, tasks, press, keep_ratios, max_new_tokens, lay, progress)
         for r in res["replies"]:
             hits.setdefault((name, r["ratio"]), []).append(is_correct(r["reply"], r["answer"]))
     rng = np.random.default_rng(seed)
@@ -562,7 +566,7 @@ def compare_presses(
     if out_dir is not None:
         write_table(
             rows,
-            Path(out_dir) / "kvzip_variants",
+            Path(out_dir) / table,
             title=f"KVzip variants on the same {len(first)} questions ({model}, greedy, inclusion match)",
             note=f"cells (family, filler sentences, contexts): {list(cells)}; seed {seed}; paired bootstrap over "
             f"questions ({n_boot} draws): first press ({names[0]}) minus each; "

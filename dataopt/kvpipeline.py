@@ -16,9 +16,13 @@ __all__ = ['SYSTEM_PROMPT', 'chat_layout', 'KVPipeline']
 SYSTEM_PROMPT = "You are a helpful AI assistant."
 
 
-def chat_layout(tok, system: str = SYSTEM_PROMPT) -> dict:
+def chat_layout(tok, system: str = SYSTEM_PROMPT, repeat_turn: str = "new") -> dict:
     """Token builders for `tok`'s chat format (ChatML as in SmolLM2, Gemma-it's turns, or plain text for a base
-    model): `prefix()`, `question(q)`, and `template(tok, prompt)`, the scoring prompt's turn."""
+    model): `prefix()`, `question(q)`, and `template(tok, prompt)`, the scoring prompt's turn. `repeat_turn`: "new"
+    closes the document's user turn and asks for the repeat in a new one; "same" appends it to the document's turn
+    after a blank line, as the authors' code and kvpress do."""
+    if repeat_turn not in ("new", "same"):
+        raise ValueError(f"repeat_turn must be 'new' or 'same', got {repeat_turn!r}")
     vocab = tok.get_vocab() if hasattr(tok, "get_vocab") else {}
     enc = lambda t: tok(t, add_special_tokens=False).input_ids
     if "<|im_start|>" in vocab:
@@ -38,7 +42,7 @@ def chat_layout(tok, system: str = SYSTEM_PROMPT) -> dict:
     return dict(
         prefix=lambda: enc(bos + opening + "Document:\n"),
         question=lambda q: enc(f"\n\nQuestion: {q}" + eot + asst),
-        template=lambda tk, prompt: enc(eot + user + prompt + eot + asst),
+        template=lambda tk, prompt: enc((eot + user if repeat_turn == "new" else "\n\n") + prompt + eot + asst),
     )
 
 # %% ../nbs/82_kvpipeline.ipynb #ac9797de
