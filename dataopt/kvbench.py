@@ -204,7 +204,8 @@ def bench_kvzip(
                 + (f", answering memory {r['answer_memory_ratio']:.2f}x" if memory else "")
             )
     finally:
-        cfg.max_position_embeddings = window  # raised only for the timing of a length past it
+        if window:
+            cfg.max_position_embeddings = window  # raised only for the timing of a length past it
     if out_dir is not None and rows:
         write_bench_kvzip(rows, out_dir, ratio=ratio, chunk=chunk)
     return rows

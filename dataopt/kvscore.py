@@ -123,10 +123,12 @@ def reconstruction_attention(
     o_own, l_own = _attention_lse(q, own_k, own_v, True, scaling, fused=fused)
     parts = [(o_own.reshape(B, H, G * nq, D), l_own.reshape(B, H, G * nq))]
     l_sink = None
-    for a, b in ((0, sink), (sink, lo), (hi, n_ctx)):  # the context outside the chunk (the sink keys apart)
+    if sink:  # the sink keys: in the output, and in Eq. 8.2's softmax
+        parts.append(_attention_lse(qf, keys[:, :, :sink], values[:, :, :sink], False, scaling, fused=fused))
+        l_sink = parts[-1][1]
+    for a, b in ((sink, lo), (hi, n_ctx)):  # the rest of the context outside the chunk
         if b > a:
             parts.append(_attention_lse(qf, keys[:, :, a:b], values[:, :, a:b], False, scaling, fused=fused))
-            l_sink = parts[-1][1] if a == 0 and b == sink else l_sink
     kc, vc = keys[:, :, lo:hi].float(), values[:, :, lo:hi].float()
     o_c = torch.empty(B, H, G * nq, D, device=q.device)
     l_c = torch.empty(B, H, G * nq, device=q.device)

@@ -454,8 +454,8 @@ class KVPress:
                 cache=cache,
                 use_cache=True,
             )
+        sink = self.scoring_sink(protect)
         for inp, lo, hi in passes:
-            sink = self.scoring_sink(protect)
             _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score, self._fused(dev), sink)
         if q_len:  # the question's pairs leave the cache
             for lay in cache.layers:
