@@ -26,8 +26,9 @@ from .kvpacked import PackedCache, packed_attending
 # %% auto #0
 __all__ = ['BUDGETS', 'REPEAT_PROMPT', 'REPEAT_PROMPT_CONT', 'PRESSES', 'check_keep_ratio', 'allocate', 'Budget',
            'NonUniformBudget', 'UniformBudget', 'PyramidBudget', 'make_budget', 'CompressedContext', 'generate_batch',
-           'plain_template', 'KVPress', 'KVzipPress', 'H2OPress', 'SnapKVPress', 'PyramidKVPress', 'StreamingLLMPress',
-           'PrefillMaxPress', 'FullCachePress', 'head_scores', 'HeadBudget', 'HeadPress', 'input_scores']
+           'plain_template', 'KVPress', 'compress_many', 'KVzipPress', 'H2OPress', 'SnapKVPress', 'PyramidKVPress',
+           'StreamingLLMPress', 'PrefillMaxPress', 'FullCachePress', 'head_scores', 'HeadBudget', 'HeadPress',
+           'input_scores']
 
 # %% ../nbs/81_kvzip.ipynb #d9f1c236
 class _KVView(AttentionOverride):
@@ -407,62 +408,12 @@ class KVPress:
                 f"the model's window of {window}"
             )
 
-    @torch.no_grad()
     def compress(
         self, model, ctx_ids, protect: int = 0, tokenizer=None, *, template=None, question_ids=None
     ) -> CompressedContext:
         "Prefill `ctx_ids`, score, and keep the top `keep_ratio` of the pairs after the `protect` prefix."
-        from transformers import DynamicCache
-
-        hf = _route(model)
-        ids = _ids(ctx_ids, "ctx_ids")
-        if len(ids) == 0:
-            raise ValueError("ctx_ids is an empty context: nothing to compress")
-        if isinstance(protect, bool) or not isinstance(protect, int) or not 0 <= protect < len(ids):
-            raise ValueError(f"protect={protect!r} must be an int smaller than the context ({len(ids)} tokens)")
-        q_len = 0
-        if question_ids is not None:
-            if not self.query_aware:
-                raise ValueError(f"{type(self).__name__} is query-agnostic: it takes no question_ids")
-            question = _ids(question_ids, "question_ids")
-            if len(question) == 0:
-                raise ValueError("question_ids must not be empty")
-            q_len = len(question)
-            ids_in = torch.cat([ids, question])
-        else:
-            ids_in = ids
-        n_ctx, n = len(ids), len(ids_in)
-        self._check_window(hf, n)
-        dev = _device(hf)
-        layers = _global_layers(hf)
-        H = getattr(hf.config, "text_config", hf.config).num_key_value_heads
-        scores = torch.zeros(len(layers), H, n, device=dev)
-        lpos = {l: i for i, l in enumerate(layers)}
-        passes = self.scoring_inputs(ids[protect:].tolist(), protect, tokenizer, template or plain_template)
-
-        def observe(layer, q, k, scale):
-            if layer in lpos:
-                s = self.score(layer, q, k, scale, n, q_len)
-                if s is not None:
-                    scores[lpos[layer]] = s.to(dev)
-
-        cache = DynamicCache()
-        with attention_override(_KVView(observe=None if passes else observe)):
-            _body(hf)(
-                input_ids=ids_in[None].to(dev),
-                position_ids=torch.arange(n, device=dev)[None],
-                cache=cache,
-                use_cache=True,
-            )
-        sink = self.scoring_sink(protect)
-        for inp, lo, hi in passes:
-            _scoring_pass(hf, cache, n, lo, hi, inp, scores, lpos, self.score, self._fused(dev), sink)
-        if q_len:  # the question's pairs leave the cache
-            for lay in cache.layers:
-                lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
-            scores = scores[..., :n_ctx]
-        cc = CompressedContext(hf, cache, n_ctx, protect, {}, scores, 1.0, False, tuple(layers))
-        return self.at_ratio(cc, self.keep_ratio)
+        many = compress_many([self], model, ctx_ids, protect, tokenizer, template=template, question_ids=question_ids)
+        return many[0]
 
     def masks(self, scores, keep_ratio, protect) -> torch.Tensor:
         "Keep masks (L, H, n) at `keep_ratio` under this press's budget."
@@ -508,6 +459,76 @@ class KVPress:
                 yield box
         finally:
             h.remove()
+
+# %% ../nbs/81_kvzip.ipynb #c0m9a1e2
+@torch.no_grad()
+def compress_many(
+    presses, model, ctx_ids, protect: int = 0, tokenizer=None, *, template=None, question_ids=None
+) -> list:
+    """`[press.compress(model, ctx_ids, ...) for press in presses]` from one prefill: the `CompressedContext`s share
+    one cache (see the prose above)."""
+    from transformers import DynamicCache
+
+    presses = list(presses) if isinstance(presses, (list, tuple)) else presses
+    if not isinstance(presses, list) or not presses or not all(isinstance(p, KVPress) for p in presses):
+        raise ValueError(f"presses must be a non-empty list of KVPress, got {presses!r}")
+    hf = _route(model)
+    ids = _ids(ctx_ids, "ctx_ids")
+    if len(ids) == 0:
+        raise ValueError("ctx_ids is an empty context: nothing to compress")
+    if isinstance(protect, bool) or not isinstance(protect, int) or not 0 <= protect < len(ids):
+        raise ValueError(f"protect={protect!r} must be an int smaller than the context ({len(ids)} tokens)")
+    q_len = 0
+    if question_ids is not None:
+        agnostic = [type(p).__name__ for p in presses if not p.query_aware]
+        if agnostic:
+            raise ValueError(f"{', '.join(agnostic)} is query-agnostic: it takes no question_ids")
+        question = _ids(question_ids, "question_ids")
+        if len(question) == 0:
+            raise ValueError("question_ids must not be empty")
+        q_len = len(question)
+        ids_in = torch.cat([ids, question])
+    else:
+        ids_in = ids
+    n_ctx, n = len(ids), len(ids_in)
+    for p in presses:
+        p._check_window(hf, n)
+    dev = _device(hf)
+    layers = _global_layers(hf)
+    H = getattr(hf.config, "text_config", hf.config).num_key_value_heads
+    scores = [torch.zeros(len(layers), H, n, device=dev) for _ in presses]
+    lpos = {l: i for i, l in enumerate(layers)}
+    body = ids[protect:].tolist()
+    passes = [p.scoring_inputs(body, protect, tokenizer, template or plain_template) for p in presses]
+    observers = [i for i, ps in enumerate(passes) if not ps]  # the presses that score during the prefill
+
+    def observe(layer, q, k, scale):
+        if layer in lpos:
+            for i in observers:
+                s = presses[i].score(layer, q, k, scale, n, q_len)
+                if s is not None:
+                    scores[i][lpos[layer]] = s.to(dev)
+
+    cache = DynamicCache()
+    with attention_override(_KVView(observe=observe if observers else None)):
+        _body(hf)(
+            input_ids=ids_in[None].to(dev),
+            position_ids=torch.arange(n, device=dev)[None],
+            cache=cache,
+            use_cache=True,
+        )
+    for p, ps, sc in zip(presses, passes, scores):
+        sink = p.scoring_sink(protect)
+        for inp, lo, hi in ps:
+            _scoring_pass(hf, cache, n, lo, hi, inp, sc, lpos, p.score, p._fused(dev), sink)
+    if q_len:  # the question's pairs leave the cache
+        for lay in cache.layers:
+            lay.keys, lay.values = lay.keys[:, :, :n_ctx], lay.values[:, :, :n_ctx]
+        scores = [sc[..., :n_ctx] for sc in scores]
+    return [
+        p.at_ratio(CompressedContext(hf, cache, n_ctx, protect, {}, sc, 1.0, False, tuple(layers)), p.keep_ratio)
+        for p, sc in zip(presses, scores)
+    ]
 
 # %% ../nbs/81_kvzip.ipynb #6b84f103
 class _ScoringView(AttentionOverride):
