@@ -6,13 +6,13 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import torch
-from .core import check_choice
-from .llm import haystack
-from .kvzip import KVPress, check_keep_ratio
-from .kvpipeline import KVPipeline, chat_layout
+from .core import check_choice, check_positive
+from .llm import haystack, stop_ids
+from .kvzip import KVPress, check_keep_ratio, compress_many, generate_batch
+from .kvpipeline import chat_layout
 
 # %% auto #0
-__all__ = ['FAMILIES', 'GROUPS', 'KVTask', 'make_task', 'is_correct', 'encode_task', 'evaluate_press']
+__all__ = ['FAMILIES', 'GROUPS', 'KVTask', 'make_task', 'is_correct', 'encode_task', 'evaluate_presses', 'evaluate_press']
 
 # %% ../nbs/83_kvtasks.ipynb #ac4cfaca
 @dataclass
@@ -61,7 +61,7 @@ def make_task(family: str, rng, n_filler: int = 60) -> KVTask:
             [vals[i] for i in asked],
         )
     if family == "passkey":
-        key, word = str(rng.randrange(10000, 99999)), rng.choice(["falcon", "harbour", "meadow", "lantern", "glacier"])
+        key, word = str(rng.randrange(10000, 99999)), rng.choice(["falcon", "harbor", "meadow", "lantern", "glacier"])
         sents = list(filler)
         sents.insert(rng.randrange(len(sents) // 2), f"The pass key of the red door is {key}.")
         sents.insert(rng.randrange(len(sents) // 2, len(sents) + 1), f"The code word is {word}.")
@@ -130,6 +130,70 @@ def encode_task(tok, task: KVTask, layout: dict | None = None) -> tuple:
 
 # %% ../nbs/83_kvtasks.ipynb #2939eed5
 @torch.no_grad()
+def evaluate_presses(
+    model,
+    tok,
+    tasks: list,
+    presses: dict,
+    keep_ratios=(0.1, 0.2, 0.3, 0.5, 0.7, 1.0),
+    max_new_tokens: int = 12,
+    layout: dict | None = None,
+    progress: bool = False,
+    batch_size: int = 64,
+) -> dict:
+    """Accuracy (%) {press name: {family: {keep ratio: %}}} of every press in `presses` on the same `tasks`, and every
+    reply with its press, context index, question, answer, kept fraction and correctness. `presses` maps a name to a
+    KVPress, or to (KVPress, its own keep ratios) for a press compared at fewer ratios than `keep_ratios`."""
+    from tqdm.auto import tqdm
+
+    if not tasks:
+        raise ValueError("tasks must not be empty")
+    if not isinstance(presses, dict) or not presses:
+        raise ValueError(f"presses must be a non-empty {{name: KVPress or (KVPress, ratios)}} dict, got {presses!r}")
+    ratios = [check_keep_ratio(r) for r in keep_ratios]
+    if not ratios:
+        raise ValueError("keep_ratios must not be empty")
+    own = {}
+    for n, v in presses.items():
+        press, rs = v if isinstance(v, tuple) and len(v) == 2 else (v, ratios)
+        if not isinstance(press, KVPress):
+            raise ValueError(f"presses[{n!r}] must be a KVPress or (KVPress, keep ratios), got {v!r}")
+        own[n] = (press, [check_keep_ratio(r) for r in rs])
+        if not own[n][1]:
+            raise ValueError(f"presses[{n!r}] has no keep ratios")
+    check_positive("max_new_tokens", max_new_tokens)
+    layout = layout or chat_layout(tok)
+    stop = stop_ids(tok)
+    names = list(own)
+    replies = []
+    for ti, task in enumerate(tqdm(tasks, disable=not progress, desc=", ".join(names))):
+        ids, protect, qs = encode_task(tok, task, layout)
+        ccs = compress_many([own[n][0] for n in names], model, ids, protect, tok, template=layout["template"])
+        views = {(n, r): own[n][0].at_ratio(cc, r) for n, cc in zip(names, ccs) for r in own[n][1]}
+        keys = [(qi, n, r) for qi in range(len(qs)) for n in names for r in own[n][1]]
+        out = generate_batch([(views[n, r], qs[qi]) for qi, n, r in keys], max_new_tokens, stop, batch_size)
+        for (qi, n, r), ans in zip(keys, out):
+            reply = tok.decode(ans).strip()
+            replies.append(
+                dict(
+                    press=n,
+                    context=ti,
+                    family=task.family,
+                    ratio=r,
+                    question=task.questions[qi],
+                    answer=task.answers[qi],
+                    reply=reply,
+                    kept=views[n, r].kv_fraction(),
+                    correct=is_correct(reply, task.answers[qi]),
+                )
+            )
+    hits = {}
+    for x in replies:
+        hits.setdefault(x["press"], {}).setdefault(x["family"], {}).setdefault(x["ratio"], []).append(x["correct"])
+    acc = {n: {f: {r: 100 * sum(v) / len(v) for r, v in d.items()} for f, d in fam.items()} for n, fam in hits.items()}
+    return dict(accuracy=acc, replies=replies)
+
+
 def evaluate_press(
     model,
     tok,
@@ -142,22 +206,8 @@ def evaluate_press(
     batch_size: int = 32,
 ) -> dict:
     "Accuracy (%) per task family and keep ratio, and every reply with its question, answer and kept fraction."
-    from tqdm.auto import tqdm
-
-    if not tasks:
-        raise ValueError("tasks must not be empty")
-    ratios = [check_keep_ratio(r) for r in keep_ratios]
-    if not ratios:
-        raise ValueError("keep_ratios must not be empty")
-    pipe = KVPipeline(model, tok, press, layout, max_new_tokens, batch_size)
-    hits, replies = {}, []
-    for task in tqdm(tasks, disable=not progress, desc=type(press).__name__):
-        cc = pipe.compress(task.context)
-        answers = pipe.answer(cc, task.questions, keep_ratios=ratios)
-        for r in ratios:
-            kept = press.at_ratio(cc, r).kv_fraction()
-            for a, qt, reply in zip(task.answers, task.questions, answers[r]):
-                hits.setdefault(task.family, {}).setdefault(r, []).append(is_correct(reply, a))
-                replies.append(dict(family=task.family, ratio=r, question=qt, answer=a, reply=reply, kept=kept))
-    acc = {f: {r: 100 * sum(v) / len(v) for r, v in d.items()} for f, d in hits.items()}
-    return dict(accuracy=acc, replies=replies)
+    if not isinstance(press, KVPress):
+        raise ValueError(f"press must be a KVPress, got {type(press).__name__}")
+    name = type(press).__name__
+    res = evaluate_presses(model, tok, tasks, {name: press}, keep_ratios, max_new_tokens, layout, progress, batch_size)
+    return dict(accuracy=res["accuracy"].get(name, {}), replies=res["replies"])
