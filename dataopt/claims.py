@@ -499,9 +499,9 @@ FINDINGS_CH8 = [
         "Contextual-understanding tasks are near-lossless at 20-30 % KV (Fig. 8.10)",
         "Fig. 8.10",
         _KV,
-        tuple(
-            Compare(f"acc-context/{m}/0.3/KVzip", f"acc-context/{m}/1.0/Full", better="higher", margin=0.03, label=m)
-            for m in ("SmolLM2-135M", "Gemma-3-270M")
+        # Gemma-3-270M only: SmolLM2-135M answers 50 % of doc_qa with the full cache (figures/ch8/task_calibration.md)
+        Compare(
+            "acc-context/Gemma-3-270M/0.3/KVzip", "acc-context/Gemma-3-270M/1.0/Full", better="higher", margin=0.03
         ),
         "figure 8.10",
     ),
