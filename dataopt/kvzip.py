@@ -40,12 +40,10 @@ class _KVView(AttentionOverride):
             self.observer(getattr(module, "layer_idx", None), query, key, scaling)
 
     def attend(self, module, query, key, value, attention_mask, dropout, scaling):
-        from transformers.integrations.sdpa_attention import repeat_kv
-
         keep = self.keep.get(getattr(module, "layer_idx", None))
         if keep is None:
             return None
-        Hq, nq = query.shape[1], query.shape[2]
+        B_, Hq, nq, D = query.shape
         Hkv, nk = key.shape[1], key.shape[2]
         G = Hq // Hkv
         kp = keep.to(key.device)
@@ -57,13 +55,14 @@ class _KVView(AttentionOverride):
         else:
             i = torch.arange(nq, device=key.device)[:, None] + (n_fed - nq)
             fed = (torch.arange(n_fed, device=key.device)[None] <= i)[None, None]
-        ctx = kp.repeat_interleave(G, 1)[:, :, None, :].expand(-1, -1, nq, -1)
-        B = max(ctx.shape[0], fed.shape[0])
-        mask = torch.cat([ctx.expand(B, Hq, nq, -1), fed.expand(B, Hq, nq, -1)], -1)
-        out = F.scaled_dot_product_attention(
-            query, repeat_kv(key, G), repeat_kv(value, G), attn_mask=mask, scale=scaling
-        )
-        return out.transpose(1, 2).contiguous()
+        # a KV head's G query heads become G·nq query rows against its own keys: no repeated copy of the cache
+        B = max(B_, kp.shape[0], fed.shape[0])
+        fed = fed.expand(B, Hq, nq, n_fed).reshape(B, Hkv, G * nq, n_fed)
+        ctx = kp[:, :, None, :].expand(B, Hkv, G * nq, kp.shape[-1])
+        mask = torch.cat([ctx, fed], -1)
+        q = query.reshape(B_, Hkv, G * nq, D)
+        out = F.scaled_dot_product_attention(q, key, value, attn_mask=mask, scale=scaling)
+        return out.reshape(B_, Hq, nq, D).transpose(1, 2).contiguous()
 
 # %% ../nbs/81_kvzip.ipynb #1f9a58c7
 def _hf(model):
