@@ -449,7 +449,8 @@ def run_experiment(
 
         out_dir = Path(tempfile.mkdtemp(prefix=f"dataopt-{'dry' if dry_run else f'rank{job.rank}'}-{exp.name}-"))
     params = dict(scale=scale, out_dir=str(out_dir.resolve()), seed=seed, device=device, dry_run=dry_run)
-    key = stamp_key(nb, _stamp_params(scale, seed, device, dry_run))
+    sparams = _stamp_params(scale, seed, device, dry_run)
+    key = stamp_key(nb, sparams)
     if not force and not dry_run and is_finished(exp, chapter_dir, key):  # rank 0's outputs, on a shared filesystem
         return RunResult(exp, "skipped", out_dir=chapter_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -518,6 +519,7 @@ def run_experiment(
                 scale=scale,
                 seed=seed,
                 device=device,
+                precision=sparams.get("precision", "fp32"),  # what 'auto' resolved to here: the key covers it
                 seconds=round(secs, 1),
                 finished=datetime.datetime.now().isoformat(timespec="seconds"),
                 version=dataopt.__version__,
@@ -561,7 +563,12 @@ def experiment_state(exp: Experiment, out_root="figures", nbs_dir=None) -> tuple
         return "current", ""
     if not nb.exists():
         return "current", ""
-    if stamp_key(nb, _stamp_params(stamp.get("scale"), stamp.get("seed"), stamp.get("device"))) != stamp.get("key"):
+    base = dict(scale=stamp.get("scale"), seed=stamp.get("seed"), device=stamp.get("device"), dry_run=False)
+    # the run's own precision, not this machine's: a bf16 machine's stamp is current on an fp32 one and back
+    # (stamps written before the field existed: either)
+    precs = [stamp["precision"]] if "precision" in stamp else ["fp32", "bf16"]
+    keys = {stamp_key(nb, base if p == "fp32" else dict(base, precision=p)) for p in precs}
+    if stamp.get("key") not in keys:
         return (
             "stale",
             f"stale: made on {stamp.get('finished', '?')[:10]} by code that has changed since (re-run to refresh)",
