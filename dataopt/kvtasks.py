@@ -171,6 +171,7 @@ def evaluate_presses(
         ccs = compress_many([own[n][0] for n in names], model, ids, protect, tok, template=layout["template"])
         views = {(n, r): own[n][0].at_ratio(cc, r) for n, cc in zip(names, ccs) for r in own[n][1]}
         keys = [(qi, n, r) for qi in range(len(qs)) for n in names for r in own[n][1]]
+        kept = {k: v.kv_fraction() for k, v in views.items()}  # once per view, not per question
         out = generate_batch([(views[n, r], qs[qi]) for qi, n, r in keys], max_new_tokens, stop, batch_size)
         for (qi, n, r), ans in zip(keys, out):
             reply = tok.decode(ans).strip()
@@ -183,7 +184,7 @@ def evaluate_presses(
                     question=task.questions[qi],
                     answer=task.answers[qi],
                     reply=reply,
-                    kept=views[n, r].kv_fraction(),
+                    kept=kept[n, r],
                     correct=is_correct(reply, task.answers[qi]),
                 )
             )
