@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import torch
 import torch.nn.functional as F
+from transformers.cache_utils import Cache, CacheLayerMixin
 from .core import DataoptError, check_choice, check_positive
 from dataopt.llm import (
     LLM,
@@ -281,7 +282,141 @@ class CompressedContext:
             total,
         )
 
+# %% ../nbs/81_kvzip.ipynb #s7c1a002
+class _SharedContextLayer(CacheLayerMixin):
+    """A cache layer holding one prefilled context's pairs (1, H, n, D) for every row of a batch, each row reading them
+    through its keep mask (B, H, n) (None: every pair, under the model's mask), and the tokens fed after it per row."""
+
+    is_sliding = False
+    is_compileable = False
+
+    def __init__(self, keys: torch.Tensor, values: torch.Tensor, keep: torch.Tensor | None):
+        super().__init__()
+        self.keys, self.values, self.keep = keys, values, keep  # keys / values: what generic code inspects
+        self.tail_keys = self.tail_values = None
+        self.is_initialized = True
+        self.device = keys.device
+
+    def lazy_initialization(self, key_states, value_states) -> None:
+        return None
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        if self.tail_keys is None:
+            self.tail_keys, self.tail_values = key_states, value_states
+        else:
+            self.tail_keys = torch.cat([self.tail_keys, key_states], 2)
+            self.tail_values = torch.cat([self.tail_values, value_states], 2)
+        return key_states, value_states  # the attention reads the layer itself (`_SharedView`)
+
+    def tail_length(self) -> int:
+        return 0 if self.tail_keys is None else self.tail_keys.shape[2]
+
+    def get_seq_length(self) -> int:
+        return self.keys.shape[2] + self.tail_length()
+
+    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+        return self.get_seq_length() + query_length, 0
+
+    def get_max_length(self) -> int:
+        return -1
+
+    def batch_repeat_interleave(self, repeats: int) -> None:
+        "Repeat the tail's rows (the context is shared by every row)."
+        if self.tail_keys is not None:
+            self.tail_keys = self.tail_keys.repeat_interleave(repeats, 0)
+            self.tail_values = self.tail_values.repeat_interleave(repeats, 0)
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        "Keep only the rows `indices` (finished answers leave the batch); the shared context stays as it is."
+        if self.tail_keys is not None:
+            self.tail_keys, self.tail_values = self.tail_keys[indices], self.tail_values[indices]
+        if self.keep is not None and self.keep.shape[0] > 1:
+            self.keep = self.keep[indices]
+
+    def reset(self) -> None:
+        self.tail_keys = self.tail_values = None
+
+
+# %% ../nbs/81_kvzip.ipynb #s7c1a003
+def _shared_attention(query, layer: _SharedContextLayer, scaling: float, ctx_mask=None, tail_mask=None):
+    """Attention output (B, Hq, nq, D) of `query` over `layer`'s shared context and its rows' tails, one softmax;
+    `ctx_mask` (B or 1, H or 1, G·nq, n) and `tail_mask` (B or 1, nq, t) bool say which pairs each query sees."""
+    B, Hq, nq, D = query.shape
+    H, n, T = layer.keys.shape[1], layer.keys.shape[2], layer.tail_length()
+    G = Hq // H
+    Q = G * nq
+    q = (query * scaling).reshape(B, H, Q, D)  # a KV head's G query heads as G·nq rows (the repeat_kv order)
+    qh = q.transpose(0, 1).reshape(H, B * Q, D)  # every row's queries of one head against that head's shared keys
+    # context scores stay head-major (H, B, Q, n): the one large tensor is written once and exponentiated in place
+    s = torch.bmm(qh, layer.keys[0].transpose(1, 2)).view(H, B, Q, n).float()
+    if ctx_mask is not None:
+        s.masked_fill_(~ctx_mask.transpose(0, 1), float("-inf"))
+    st = torch.matmul(q, layer.tail_keys.transpose(-1, -2)).float()  # (B, H, Q, t)
+    if tail_mask is not None:
+        tm = tail_mask[:, None, None].expand(tail_mask.shape[0], 1, G, nq, T).reshape(-1, 1, Q, T)
+        st.masked_fill_(~tm, float("-inf"))
+    mx = torch.maximum(s.amax(-1, keepdim=True), st.amax(-1, keepdim=True).transpose(0, 1))  # (H, B, Q, 1)
+    s.sub_(mx).exp_()
+    st = st.sub_(mx.transpose(0, 1)).exp_()
+    den = s.sum(-1, keepdim=True) + st.sum(-1, keepdim=True).transpose(0, 1)
+    v = layer.values[0]
+    out = torch.bmm(s.view(H, B * Q, n).to(v.dtype), v).view(H, B, Q, D).float()
+    out = (out + torch.matmul(st.to(v.dtype), layer.tail_values).float().transpose(0, 1)) / den
+    return out.transpose(0, 1).reshape(B, Hq, nq, D).to(query.dtype)
+
+
+class _SharedView(AttentionOverride):
+    "Routed attention over a batch cache of `_SharedContextLayer`s (other layers: SDPA as usual)."
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def attend(self, module, query, key, value, attention_mask, dropout, scaling):
+        lay = self.cache.layers[module.layer_idx]
+        if not isinstance(lay, _SharedContextLayer):
+            return None
+        B, Hq, nq, _ = query.shape
+        H, n, T = lay.keys.shape[1], lay.keys.shape[2], lay.tail_length()
+        G = Hq // H
+        ctx = tail = None
+        if attention_mask is not None and attention_mask.dim() == 4:
+            m = attention_mask if attention_mask.dtype == torch.bool else attention_mask == 0
+            tail = m[:, 0, :, m.shape[-1] - T :]
+            c = m[:, :, :, :n]
+            if not bool(c.all()):  # a sliding window or a row's padding reaches into the context
+                ctx = c[:, :, None].expand(c.shape[0], 1, G, nq, n).reshape(c.shape[0], 1, G * nq, n)
+        elif nq > 1:
+            i = torch.arange(nq, device=query.device)[:, None] + (T - nq)
+            tail = (torch.arange(T, device=query.device)[None] <= i)[None]
+        if tail is not None and nq > 1:  # a pad query sees itself: no all-masked row (its output is never read)
+            own = torch.arange(T, device=query.device)[None] == torch.arange(nq, device=query.device)[:, None] + T - nq
+            tail = tail | own[None]
+        if lay.keep is not None:
+            k = lay.keep[:, :, None, :]
+            ctx = k if ctx is None else ctx & k
+        return _shared_attention(query, lay, scaling, ctx, tail).transpose(1, 2).contiguous()
+
+
+def _shareable(cache, n: int) -> bool:
+    "Whether every layer of `cache` holds one context's n pairs whole (what `compress_many`'s prefill makes)."
+    from transformers.cache_utils import DynamicLayer
+
+    layers = getattr(cache, "layers", None)
+    return bool(layers) and all(
+        type(l) is DynamicLayer and l.keys is not None and l.keys.shape[0] == 1 and l.keys.shape[2] == n
+        for l in layers
+    )
+
+
+def _shared_cache(cache, keep: dict):
+    "A batch cache over `cache`'s pairs (no copy): layer l read through `keep[l]` (B, H, n), the others whole."
+    return Cache(layers=[_SharedContextLayer(l.keys, l.values, keep.get(i)) for i, l in enumerate(cache.layers)])
+
+
 # %% ../nbs/81_kvzip.ipynb #81d4a369
+_DENSE_ROWS = False  # tests: force the per-row copy, the reference the shared path is checked against
+
+
 @torch.no_grad()
 def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_size: int = 32) -> list:
     """Greedy answers (token-id lists) to `(CompressedContext, query_ids)` requests sharing one cache, `batch_size` rows
@@ -311,6 +446,7 @@ def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_
     x = torch.zeros(B, Lq, dtype=torch.long)
     x[~pad] = torch.cat(qs)  # left padding: every row's last token is at the end
     pos = (n + torch.arange(Lq)[None] - (Lq - lens)[:, None]).clamp(min=n)  # the positions each query has alone
+    shared = False
     if ctx0.evicted:  # the packed context is shared by every row: only the fed tokens get a row each
         cache = ctx0.cache.fork()
         override = packed_attending(cache)
@@ -320,8 +456,13 @@ def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_
             rows = [c.keep.get(l) for c, _ in requests]
             ref = next(r for r in rows if r is not None)
             keep[l] = torch.stack([r if r is not None else torch.ones_like(ref) for r in rows])
-        cache = copy.deepcopy(ctx0.cache)
-        override = attention_override(_KVView(keep=keep))
+        shared = _shareable(ctx0.cache, n) and not _DENSE_ROWS
+        if shared:  # every row reads the one context: nothing copied, and a finished row leaves the batch
+            cache = _shared_cache(ctx0.cache, keep)
+            override = attention_override(_SharedView(cache))
+        else:  # a cache of another kind: one copy of it per row
+            cache = copy.deepcopy(ctx0.cache)
+            override = attention_override(_KVView(keep=keep))
     valid = torch.cat([torch.ones(B, cache.get_seq_length(), dtype=torch.long), (~pad).long()], 1)
     cache.batch_repeat_interleave(B)
     with override:
@@ -333,6 +474,7 @@ def generate_batch(requests: list, max_new_tokens: int = 32, stop_ids=(), batch_
             attention_mask=valid,
             max_new_tokens=max_new_tokens,
             stop_ids=stop_ids,
+            compact=shared,
         )
 
 # %% ../nbs/81_kvzip.ipynb #fb3facbf

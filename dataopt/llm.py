@@ -231,10 +231,12 @@ def greedy_tokens(
     attention_mask=None,
     max_new_tokens: int = 32,
     stop_ids=(),
+    compact: bool = False,
 ) -> list[list[int]]:
     """Greedy continuation of the rows of `input_ids` (B, L) after `cache`, which grows by what is fed; one list of
     new token ids per row, each ending before its first token in `stop_ids`. `attention_mask` (B, cached + L), if
-    given, is extended by one column per step."""
+    given, is extended by one column per step. `compact`: a finished row leaves the batch (`cache.batch_select_indices`
+    must drop its rows on every layer), so a batch costs its live rows, not its longest answer times its size."""
     if not torch.is_tensor(input_ids) or input_ids.ndim != 2 or input_ids.shape[1] == 0:
         raise ValueError(
             f"input_ids must be a non-empty (batch, length) tensor, got {getattr(input_ids, 'shape', input_ids)!r}"
@@ -248,23 +250,32 @@ def greedy_tokens(
     dev = model.get_input_embeddings().weight.device
     B = input_ids.shape[0]
     out = torch.zeros(B, max_new_tokens, dtype=torch.long)
-    done = torch.zeros(B, dtype=torch.bool)
     n_out = torch.zeros(B, dtype=torch.long)
+    live = torch.arange(B)  # the rows still in the batch (all of them unless `compact`)
+    done = torch.zeros(B, dtype=torch.bool)
     stop = torch.tensor(sorted(set(stop_ids)) or [-1])
     x, pos, valid = input_ids, position_ids, attention_mask
     for i in range(max_new_tokens):
         kw = {} if valid is None else dict(attention_mask=valid.to(dev))
-        logits = model(input_ids=x.to(dev), position_ids=pos.to(dev), cache=cache, use_cache=True, **kw).logits
+        # only the last position's logits are read: the LM head runs on one row a sequence, not on every fed token
+        ids_, pos_ = x.to(dev), pos.to(dev)
+        logits = model(input_ids=ids_, position_ids=pos_, cache=cache, use_cache=True, logits_to_keep=1, **kw).logits
         nxt = logits[:, -1].argmax(-1).cpu()
-        done |= torch.isin(nxt, stop)
-        out[:, i] = nxt
-        n_out += (~done).long()
+        done[live] |= torch.isin(nxt, stop)
+        out[live, i] = nxt
+        n_out[live] += (~done[live]).long()
         if done.all():
             break
         x, pos = nxt[:, None], pos[:, -1:] + 1
         if valid is not None:
-            valid = torch.cat([valid, torch.ones(B, 1, dtype=valid.dtype, device=valid.device)], 1)
+            valid = torch.cat([valid, torch.ones(len(live), 1, dtype=valid.dtype, device=valid.device)], 1)
+        if compact and done[live].any():
+            keep = ~done[live]
+            live, x, pos = live[keep], x[keep], pos[keep]
+            valid = None if valid is None else valid[keep.to(valid.device)]
+            cache.batch_select_indices(keep.nonzero()[:, 0].to(dev))
     return [out[b, : n_out[b]].tolist() for b in range(B)]
+
 
 # %% ../nbs/04_llm.ipynb #995ac99b
 @torch.no_grad()
