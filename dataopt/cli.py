@@ -23,7 +23,7 @@ BENCHMARKS = {
     "condense": "dataopt.condense:bench_condense",
     "ccm": "dataopt.ccmbench:bench_ccm",
     "kvzip": "dataopt.kvbench:bench_kvzip",
-    "kvpress": "dataopt.kvbench:kvpress_side_by_side",
+    "kvpress": "dataopt.kvcompare:kvpress_side_by_side",
     "kvtasks": "dataopt.kvbench:calibrate_tasks",
     "kvvariants": "dataopt.kvbench:compare_presses",
     "distributed": "dataopt.distributed:bench_distributed",
