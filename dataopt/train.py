@@ -671,15 +671,15 @@ def train_vanilla(scale: str = "small", device="auto", progress=True, max_steps=
 # %% ../nbs/03_train.ipynb #274282e3
 MIXUP_SMALL = TrainConfig(
     model="preactresnet18",
-    model_args={"width": 8},
+    model_args={"width": 16},
     epochs=40,
     batch_size=100,
     lr=0.1,
     schedule="cosine",
     weight_decay=5e-4,
-    augment=False,
+    augment=True,
 )
-MIXUP_SMALL_TRAIN = 2000  # the first 2,000 images of the CIFAR-10 subset (every class 177-220 times)
+MIXUP_SMALL_TRAIN = 4170  # the first 4,170 images of the CIFAR-10 subset; the other 1,000 are held out for evaluation
 
 
 def mixup_protocol(method: str = "vanilla", seed: int = 0, **mixup_args) -> tuple[TrainConfig, object, object]:
