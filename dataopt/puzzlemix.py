@@ -369,9 +369,11 @@ def puzzle_mix(
     neigh_size=4,
     transport=True,
     workers=None,
+    transport_saliency=None,
 ) -> dict:
     """Mix pairs (x0[b], x1[b]) with region saliencies s0, s1 (B, grid, grid), mixing weight(s) `lam`, and images in [0,1]
-    `pixels0/1` for the smoothness term. Returns dict(mixed, z, Pi0, Pi1, ratio)."""
+    `pixels0/1` for the smoothness term. Returns dict(mixed, z, Pi0, Pi1, ratio). `transport_saliency`: optional
+    (t0, t1), the saliencies (B, t, t) at a finer grid t (a multiple of `grid`) whose cells the plans move."""
     B, dev = len(x0), x0.device
     lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1).expand(B)
     if not bool(((lam >= 0) & (lam <= 1)).all()):
@@ -379,10 +381,20 @@ def puzzle_mix(
     prob = MaskProblem(s0, s1, pixels0, pixels1, lam, n_labels, beta, gamma, eta, neigh_size)
     z = prob.z[solve_masks(prob, workers)].to(dev)
     Pi0 = Pi1 = None
+    zt = z  # the mask on the grid the plans move regions of
     if transport:
-        plans, _ = masked_transport(torch.cat([transport_cost(s0, 1 - z, xi), transport_cost(s1, z, xi)]))
+        t0, t1 = (s0, s1) if transport_saliency is None else transport_saliency
+        t = t0.shape[-1]
+        if t0.shape != t1.shape or t0.shape != (B, t, t) or t % grid:
+            raise ValueError(
+                f"transport_saliency must be two (B, t, t) maps with t a multiple of grid={grid}, got"
+                f" {tuple(t0.shape)} and {tuple(t1.shape)}"
+            )
+        if t != grid:
+            zt = F.interpolate(z[:, None], size=(t, t), mode="nearest")[:, 0]
+        plans, _ = masked_transport(torch.cat([transport_cost(t0, 1 - zt, xi), transport_cost(t1, zt, xi)]))
         Pi0, Pi1 = plans[:B], plans[B:]
-    return dict(mixed=mix_images(x0, x1, z, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
+    return dict(mixed=mix_images(x0, x1, zt, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
 
 # %% ../nbs/30_puzzlemix.ipynb #1a35eba4
 class PuzzleMix(Mixer):
@@ -403,6 +415,7 @@ class PuzzleMix(Mixer):
         n_labels: int = 3,
         grids=(2, 4, 8, 16),
         transport: bool = True,
+        transport_cell: int | None = None,
         clean_lambda: float = 0.0,
         adv_p: float = 0.0,
         adv_eps: float = 10 / 255,
@@ -428,10 +441,13 @@ class PuzzleMix(Mixer):
             check_positive(name, val, allow_zero=True)
         if not 0 <= adv_p <= 1:
             raise ValueError(f"adv_p must be a probability, got {adv_p}")
+        if transport_cell is not None and (int(transport_cell) != transport_cell or transport_cell < 1):
+            raise ValueError(f"transport_cell must be a positive number of pixels or None, got {transport_cell!r}")
         if not grids or any(int(g) < 1 for g in grids):
             raise ValueError(f"grids must be positive grid sizes, got {grids}")
         self.beta, self.gamma, self.eta, self.xi = beta, gamma, eta, xi
         self.neigh_size, self.n_labels, self.transport = neigh_size, n_labels, transport
+        self.transport_cell = None if transport_cell is None else int(transport_cell)
         self.grids = tuple(int(g) for g in grids)
         self.clean_lambda, self.adv_p, self.adv_eps = clean_lambda, adv_p, adv_eps
         self.adv_step = adv_eps + 2 / 255 if adv_step is None else adv_step
@@ -475,6 +491,16 @@ class PuzzleMix(Mixer):
         finally:
             model.train(was_training)
 
+        # the public code's t_size: transport moves cells of `transport_cell` pixels where the mask's regions are larger
+        t_sal = None
+        if self.transport and self.transport_cell is not None:
+            H = x.shape[-1]
+            if H % self.transport_cell:
+                raise ValueError(f"transport_cell={self.transport_cell} does not divide the image size {H}")
+            t = max(grid, H // self.transport_cell)
+            if t != grid:
+                ts = saliency_map(grad, t)
+                t_sal = (ts, ts[perm])
         xd = x_in.detach()
         pixels = (xd * std + mean).clamp(0, 1)
         x0, x1 = xd, xd[perm]
@@ -500,6 +526,7 @@ class PuzzleMix(Mixer):
             self.neigh_size,
             self.transport,
             self.workers,
+            t_sal,
         )
         z, Pi0, Pi1, mixed, ratio = r["z"], r["Pi0"], r["Pi1"], r["mixed"], r["ratio"]
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd, x0=x0, x1=x1)
