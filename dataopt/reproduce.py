@@ -347,6 +347,22 @@ def _imported_dataopt_modules(source: str) -> set[str]:
 NOT_MEASUREMENT = {"claims"}
 
 
+def _code_imports(src: str) -> set[str]:
+    """The dataopt modules a module's code imports, at any depth (a function's lazy import counts) — but not the text
+    of a string, such as a worker script that `dataopt.distributed` writes out for torchrun."""
+    mods = set()
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            top, *rest = node.module.split(".")
+            if node.level == 1:
+                mods.add(top)
+            elif node.level == 0 and top == "dataopt":
+                mods.update(rest[:1] or [a.name for a in node.names])
+        elif isinstance(node, ast.Import):
+            mods.update(a.name.split(".")[1] for a in node.names if a.name.startswith("dataopt."))
+    return mods
+
+
 def _module_closure(mods: set[str]) -> list[Path]:
     pkg = Path(dataopt.__file__).parent
     seen, todo = set(), list(mods)
@@ -356,8 +372,7 @@ def _module_closure(mods: set[str]) -> list[Path]:
         if m in seen or not p.exists():
             continue
         seen.add(m)
-        src = p.read_text()
-        todo += re.findall(r"from\s+\.(\w+)\s+import", src) + re.findall(r"from\s+dataopt\.(\w+)\s+import", src)
+        todo += _code_imports(p.read_text())
     return [pkg / f"{m}.py" for m in sorted(seen - NOT_MEASUREMENT)]
 
 # %% ../nbs/05_reproduce.ipynb #79d9f4ea
