@@ -77,7 +77,8 @@ def load_pretrained(
     """The pretrained encoder `name` (a key of `PRETRAINED`) in eval mode on `device`, reading batches normalised
     with `data_mean` / `data_std` (CIFAR-10's by default; pass your dataset's `mean` / `std`)."""
     check_choice("name", name, tuple(PRETRAINED))
-    _channel_stats("data_mean", data_mean), _channel_stats("data_std", data_std)  # before loading any weights
+    _channel_stats("data_mean", data_mean)  # checked before loading any weights
+    _channel_stats("data_std", data_std)
     spec = PRETRAINED[name]
     try:
         from efficientnet_lite_pytorch import EfficientNet
