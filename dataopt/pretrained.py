@@ -4,15 +4,20 @@
 
 # %% ../nbs/51_pretrained.ipynb #pt000004
 from __future__ import annotations
-import contextlib, importlib, io
+import contextlib, importlib, io, math
+from dataclasses import dataclass
+from pathlib import Path
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import check_choice, get_device
+from tqdm.auto import tqdm
+from .core import atomic_torch_save, check_choice, check_positive, get_device
 from .data import CIFAR10_MEAN, CIFAR10_STD
+from .relation import embed
 
 # %% auto #0
-__all__ = ['PRETRAINED', 'PretrainedEncoder', 'load_pretrained']
+__all__ = ['PRETRAINED', 'PretrainedEncoder', 'load_pretrained', 'image_keys', 'FeatureStore', 'LinearProbe', 'fit_linear_probe']
 
 # %% ../nbs/51_pretrained.ipynb #pt000006
 PRETRAINED = {
@@ -90,3 +95,152 @@ def load_pretrained(
         net = EfficientNet.from_pretrained(name, weights_path=weights.get_model_file_path())
     enc = PretrainedEncoder(_Pooled(net), net._fc, spec["size"], spec["mean"], spec["std"], data_mean, data_std)
     return enc.to(get_device(device)).eval()
+
+# %% ../nbs/51_pretrained.ipynb #pt000016
+def image_keys(images: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """A 64-bit content key per image (n,): a random odd-weighted sum of its pixels modulo 2**64, so equal images get
+    equal keys and different ones collide with probability about 2**-64."""
+    images = np.asarray(images)
+    if images.ndim < 2 or not len(images):
+        raise ValueError(f"images must be a non-empty array of images (n, ...), got shape {images.shape}")
+    flat = images.reshape(len(images), -1)
+    w = np.random.default_rng(0x5EED).integers(0, 2**63, flat.shape[1], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    out = np.empty(len(flat), np.uint64)
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
+        for i in range(0, len(flat), chunk):  # chunks bound the (chunk, pixels) uint64 temporary
+            out[i : i + chunk] = (flat[i : i + chunk].astype(np.uint64) * w).sum(1, dtype=np.uint64)
+    return out.view(np.int64)
+
+# %% ../nbs/51_pretrained.ipynb #pt000018
+class FeatureStore:
+    """`store(ds)` -> the (n, dim) fp32 features of dataset `ds`'s images under `encoder` (a `PretrainedEncoder`, or any
+    model with `features` / `head`), encoding only images not seen before; kept in the file `path` when given.
+    `ds` must be normalised with the statistics the encoder undoes (its `data_mean` / `data_std`)."""
+
+    def __init__(self, encoder, *, path=None, batch_size: int = 128, precision: str = "auto", progress: bool = True):
+        check_positive("batch_size", batch_size)
+        self.encoder, self.batch_size, self.precision, self.progress = encoder, int(batch_size), precision, progress
+        self.path = Path(path) if path is not None else None
+        self.keys, self.features = np.empty(0, np.int64), None
+        if self.path is not None and self.path.exists():
+            saved = torch.load(self.path, map_location="cpu")
+            self.keys, self.features = saved["keys"].numpy(), saved["features"]
+
+    def __len__(self):
+        return len(self.keys)
+
+    def _check_normalisation(self, ds):
+        for name in ("mean", "std"):
+            want = getattr(self.encoder, f"data_{name}", None)
+            have = getattr(ds, name, None)
+            if want is None or have is None:
+                continue
+            if not torch.allclose(want.flatten().cpu(), _channel_stats(name, have).flatten()):
+                raise ValueError(
+                    f"ds is normalised with {name} {tuple(have)}, the encoder undoes {tuple(want.flatten().tolist())}:"
+                    f" build it with load_pretrained(data_{name}=ds.{name})"
+                )
+
+    def __call__(self, ds) -> torch.Tensor:
+        self._check_normalisation(ds)
+        keys = image_keys(ds.images)
+        new, first = np.unique(keys, return_index=True)
+        seen = np.isin(new, self.keys)
+        if not seen.all():
+            todo = first[~seen]
+            parts = []
+            chunks = range(0, len(todo), 4 * self.batch_size)
+            for i in tqdm(chunks, desc=f"encoding {len(todo)} images", disable=not self.progress, leave=False):
+                sub = ds.subset(todo[i : i + 4 * self.batch_size], "to encode")
+                parts.append(embed(self.encoder, sub, batch_size=self.batch_size, precision=self.precision)[0])
+            f_new = torch.cat(parts)
+            self.keys = np.concatenate([self.keys, keys[todo]])
+            self.features = f_new if self.features is None else torch.cat([self.features, f_new])
+            if self.path is not None:
+                atomic_torch_save({"keys": torch.from_numpy(self.keys), "features": self.features}, self.path)
+        order = np.argsort(self.keys, kind="stable")
+        rows = order[np.searchsorted(self.keys, keys, sorter=order)]
+        return self.features[torch.from_numpy(rows)]
+
+# %% ../nbs/51_pretrained.ipynb #pt000022
+@dataclass
+class LinearProbe:
+    "A trained linear probe: the final `head`, the heads kept after `keep_epochs` (`snapshots`), mean loss per epoch."
+
+    head: nn.Linear
+    snapshots: dict
+    history: list
+
+    @torch.no_grad()
+    def logits(self, features, epoch: int | None = None) -> torch.Tensor:
+        """Logits of `features` under the final head, or the one kept after `epoch`."""
+        if epoch is not None and epoch not in self.snapshots:
+            raise ValueError(f"epoch {epoch} was not kept: kept {sorted(self.snapshots)}")
+        head = self.head if epoch is None else self.snapshots[epoch]
+        return head(torch.as_tensor(features, dtype=torch.float32))
+
+
+def _folded(lin: nn.Linear, mu: torch.Tensor, sd: torch.Tensor) -> nn.Linear:
+    "The linear map on raw features equal to `lin` on standardised ones: W / sd, b - (W / sd) @ mu."
+    out = nn.Linear(lin.in_features, lin.out_features)
+    with torch.no_grad():
+        out.weight.copy_(lin.weight / sd)
+        out.bias.copy_(lin.bias - out.weight @ mu)
+    return out.requires_grad_(False)
+
+
+def fit_linear_probe(
+    features,
+    labels,
+    *,
+    num_classes: int | None = None,
+    epochs: int = 10,
+    lr: float = 0.01,
+    weight_decay: float = 5e-4,
+    batch_size: int = 128,
+    seed: int = 0,
+    keep_epochs=(),
+) -> LinearProbe:
+    """Train a linear classifier on frozen `features` (n, d) for `labels` (n,): SGD (momentum 0.9, cosine `lr`,
+    `weight_decay`) on standardised inputs, folded back so the returned heads read raw features."""
+    f = torch.as_tensor(features, dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    if f.ndim != 2 or len(f) < 2 or not bool(torch.isfinite(f).all()):
+        raise ValueError(f"features must be a finite (n >= 2, d) array, got shape {tuple(f.shape)}")
+    if y.shape != (len(f),):
+        raise ValueError(f"labels must have shape ({len(f)},), got {tuple(y.shape)}")
+    C = int(y.max()) + 1 if num_classes is None else int(num_classes)
+    if int(y.min()) < 0 or int(y.max()) >= C:
+        raise ValueError(f"labels must lie in [0, {C}), got [{int(y.min())}, {int(y.max())}]")
+    for name, v in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        check_positive(name, v)
+    check_positive("weight_decay", weight_decay, allow_zero=True)
+    keep = sorted({int(e) for e in keep_epochs})
+    if keep and (keep[0] < 1 or keep[-1] > epochs):
+        raise ValueError(f"keep_epochs must lie in [1, {epochs}], got {keep}")
+    mu, sd = f.mean(0), f.std(0).clamp_min(1e-6)  # a constant feature gets unit scale, not a division by zero
+    fs = (f - mu) / sd
+    g = torch.Generator().manual_seed(int(seed))
+    lin = nn.Linear(f.shape[1], C)
+    with torch.no_grad():
+        lin.weight.normal_(0, 0.01, generator=g)
+        lin.bias.zero_()
+    opt = torch.optim.SGD(lin.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+    steps = math.ceil(len(f) / batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * steps)
+    snapshots, history = {}, []
+    for e in range(1, epochs + 1):
+        perm = torch.randperm(len(f), generator=g)
+        total = 0.0
+        for i in range(steps):
+            b = perm[i * batch_size : (i + 1) * batch_size]
+            loss = F.cross_entropy(lin(fs[b]), y[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(b)
+        history.append(total / len(f))
+        if e in keep:
+            snapshots[e] = _folded(lin, mu, sd)
+    return LinearProbe(_folded(lin, mu, sd), snapshots, history)
