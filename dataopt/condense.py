@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from .core import DataoptError, check_choice, check_positive, get_device
 from .mixup import cutmix_mask
 from .models import create_model
+from .train import autocast_context
 from .distributed import current, all_gather_rows, all_gather_object
 from .data import ImageArrayDataset, load_cifar10
 
@@ -557,15 +558,22 @@ def evaluate_condensed(
     device="auto",
     progress: bool = False,
     classes=None,
+    precision: str = "auto",
+    channels_last: bool = False,
 ) -> dict:
     """Test accuracy (%) of `model` trained on the formed condensed set: mean, std and one value per seed (`accs`),
     and `correct`, a (seeds, test items) bool array of which test images each seed's model gets right (paired tests).
     `classes`: a model over these classes only, tested on their test images (class-incremental learning: a classifier
-    over the classes seen so far, as GDumb's masking of unseen classes)."""
+    over the classes seen so far, as GDumb's masking of unseen classes). `precision`: 'auto' trains and tests under
+    bf16 autocast where the hardware computes bf16 natively (weights and the loss stay fp32; 1.7x faster for ConvNet-3
+    on an AMX CPU), 'bf16' or 'fp32' force it. `channels_last` helps batch-normalised ResNets (1.2x on that CPU) and
+    slows instance-normalised ConvNets, so it is off by default."""
     from tqdm.auto import tqdm
 
     check_positive("epochs", epochs)
     dev = get_device(device)
+    amp = autocast_context(dev, precision)  # checks `precision`
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
     channels = test_ds.images.shape[-1]
     norm = _norm(test_ds.mean or (0.5,) * channels, test_ds.std or (0.5,) * channels, dev)
     x, y = (t.detach().to(dev) for t in cond.formed())
@@ -586,7 +594,7 @@ def evaluate_condensed(
     for seed in seeds:
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
-        net = create_model(model, C, **margs).to(dev)
+        net = create_model(model, C, **margs).to(dev, memory_format=fmt)
         opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
         steps = math.ceil(len(x) / batch_size)
         sched = torch.optim.lr_scheduler.MultiStepLR(
@@ -601,14 +609,17 @@ def evaluate_condensed(
                     xb = aug(xb)
                 if cutmix and float(torch.rand(1, generator=gen)) < 0.5:
                     xb, yb = _cutmix(xb, yb, gen)
-                loss = -(yb * net(xb).log_softmax(1)).sum(1).mean()
+                with amp:
+                    logits = net(xb.contiguous(memory_format=fmt))
+                loss = -(yb * logits.float().log_softmax(1)).sum(1).mean()
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 sched.step()
         net.eval()
-        with torch.no_grad():
-            pred = torch.cat([net(norm(xt[i : i + 500].to(dev))).argmax(1).cpu() for i in range(0, len(xt), 500)])
+        with torch.no_grad(), amp:
+            chunks = (norm(xt[i : i + 500].to(dev)).contiguous(memory_format=fmt) for i in range(0, len(xt), 500))
+            pred = torch.cat([net(xb).argmax(1).cpu() for xb in chunks])
         hits.append((pred == yt).numpy())
         accs.append(100 * float(hits[-1].mean()))
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, correct=np.stack(hits))
