@@ -5,6 +5,7 @@
 # %% ../nbs/71_ccmtasks.ipynb #9ba87ca5
 from __future__ import annotations
 import math
+import numpy as np
 from dataclasses import dataclass
 import torch
 from .core import check_choice, check_positive
@@ -291,7 +292,8 @@ def evaluate_online(
 ) -> dict:
     """At each time step in `steps`: accuracy (%) by option log-likelihood, perplexity of the right answer, KV positions
     held when answering and at the peak of the step, and (with `generate_tokens`) ROUGE-L of a greedy answer at the
-    steps in `generate_steps` (default: all of `steps`)."""
+    steps in `generate_steps` (default: all of `steps`). Per item, in `samples` order (for paired tests across
+    methods): `correct` (bool) and `answer_nll` (the right answer's negative log-likelihood per token)."""
     from tqdm.auto import tqdm
 
     check_choice("method", method, METHODS)
@@ -302,6 +304,7 @@ def evaluate_online(
         raise ValueError(f"steps must be >= 1, got {steps[0]}")
     acc = {t: [] for t in steps}
     nll = {t: [0.0, 0] for t in steps}
+    item_nll = {t: [] for t in steps}
     kv = {t: [] for t in steps}
     peak = {t: [] for t in steps}
     rl = {t: [] for t in steps}
@@ -319,6 +322,7 @@ def evaluate_online(
             acc[t].append(int(lp.argmax()) == smp.answer)
             nll[t][0] -= float(lp[smp.answer])
             nll[t][1] += int(n_tok[smp.answer])
+            item_nll[t].append(-float(lp[smp.answer]) / int(n_tok[smp.answer]))
             kv[t].append(sess.kv_length())
             peak[t].append(sess.peak_kv)
             if generate_tokens and (generate_steps is None or t in generate_steps):
@@ -332,6 +336,8 @@ def evaluate_online(
             peak_kv=mean(peak[t]),
             rouge_l=100 * mean(rl[t]) if rl[t] else None,
             n=len(acc[t]),
+            correct=np.array(acc[t], dtype=bool),
+            answer_nll=np.array(item_nll[t], dtype=np.float64),
         )
         for t in steps
     }

@@ -218,7 +218,7 @@ def fit_linear_probe(
     keep = sorted({int(e) for e in keep_epochs})
     if keep and (keep[0] < 1 or keep[-1] > epochs):
         raise ValueError(f"keep_epochs must lie in [1, {epochs}], got {keep}")
-    mu, sd = f.mean(0), f.std(0).clamp_min(1e-6)  # a constant feature gets unit scale, not a division by zero
+    mu, sd = f.mean(0), f.std(0).clamp_min(1e-6)  # a constant feature standardises to 0, not to NaN
     fs = (f - mu) / sd
     g = torch.Generator().manual_seed(int(seed))
     lin = nn.Linear(f.shape[1], C)
