@@ -216,10 +216,6 @@ class CCM(nn.Module):
         super().__init__()
         check_choice("mode", mode, MODES)
         check_positive("n_comp", n_comp)
-        if mode == "compressive" and conditional:
-            raise ValueError(
-                "mode='compressive' has no ⟨COMP⟩ tokens for a conditional adapter: pass conditional=False"
-            )
         model = _hf_model(llm)
         if any(isinstance(m, CondLoRALinear) for m in model.modules()):
             raise ValueError(
@@ -271,17 +267,20 @@ class CCM(nn.Module):
         comp = torch.zeros(B, L, dtype=torch.bool)
         pos = torch.zeros(B, L, dtype=torch.long)
         labels = torch.full((B, L), -100)
+        adapt = torch.zeros(B, L, dtype=torch.bool)  # where a conditional adapter acts
         mask = torch.zeros(B, L, L + Mx, dtype=torch.bool)
         W = torch.zeros(B, Mx, L) if Mx else None
         for b, l in enumerate(layouts):  # padding a batch: a loop over samples, not tokens
             n = len(l.ids)
             ids[b, :n], comp[b, :n], pos[b, :n], labels[b, :n] = l.ids, l.comp, l.pos, l.labels
+            # Compressive has no ⟨COMP⟩: its conditional adapter acts on the context tokens pooled into memory
+            adapt[b, :n] = l.merge_weights.sum(0) > 0 if self.mode == "compressive" else l.comp
             mask[b, :n, :n] = l.mask[:, :n]
             if Mx:
                 mask[b, :n, L : L + l.mask.shape[1] - n] = l.mask[:, n:]
                 W[b, : len(l.merge_weights), :n] = l.merge_weights
             mask[b, n:, n:L] = torch.eye(L - n, dtype=torch.bool)  # padded queries attend to themselves only
-        self.state.comp_mask, self.state.attn_mask = comp.to(dev), mask.to(dev)
+        self.state.comp_mask, self.state.attn_mask = adapt.to(dev), mask.to(dev)
         self.state.merge_weights = W.to(dev) if W is not None else None
         keep = {}
         if answers_only:
@@ -326,7 +325,7 @@ class CCM(nn.Module):
     def session(self, prefix=()) -> "CCMSession":
         "An online session (Eqs. 7.1–7.3) starting from the shared `prefix` token ids."
         if self.mode == "compressive":
-            return CompressiveSession(self.model, list(prefix), self.n_comp)
+            return CompressiveSession(self.model, list(prefix), self.n_comp, state=self.state)
         return CCMSession(self, list(prefix))
 
 # %% ../nbs/70_ccm.ipynb #40b9f2e4
@@ -616,16 +615,24 @@ class NoContextSession(_PlainSession):
 
 # %% ../nbs/70_ccm.ipynb #3033bb0e
 class CompressiveSession(_PlainSession):
-    "Compressive-Transformer memory [160] with mean pooling: c(t)'s keys/values pooled into `n_comp` slots."
+    """Compressive-Transformer memory [160] with mean pooling: c(t)'s keys/values pooled into `n_comp` slots. `state`: a
+    compressive `CCM`'s, whose conditional adapter then acts while c(t) is encoded (the tokens it pools) and not while
+    the model answers."""
 
-    def __init__(self, model, prefix=(), n_comp: int = 2):
+    def __init__(self, model, prefix=(), n_comp: int = 2, state: CCMState | None = None):
         check_positive("n_comp", n_comp)
-        super().__init__(model, prefix)
-        self.n_comp, self.prefix_len = n_comp, len(prefix)
+        super().__init__(model, prefix)  # the prefix by the plain model, as in the parallel pass
+        self.n_comp, self.prefix_len, self.state = n_comp, len(prefix), state
 
     def add(self, ids):
         ids = self._check(ids)
-        _, new = self._encode(ids)
+        if self.state is not None:  # the adapter moves the mask to each layer's device
+            self.state.comp_mask = torch.ones(1, len(ids), dtype=torch.bool)
+        try:
+            _, new = self._encode(ids)
+        finally:
+            if self.state is not None:
+                self.state.comp_mask = None
         self.peak_kv = self.kv_length() + len(ids)
         n = min(self.n_comp, len(ids))
         groups = torch.tensor_split(torch.arange(len(ids)), n)  # n nearly equal runs of consecutive positions
