@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import check_choice, check_positive
+from .core import atomic_torch_save, check_choice, check_positive
 from dataopt.llm import (
     AttentionOverride,
     attention_override,
@@ -527,15 +527,28 @@ def train_ccm(
     progress: bool = True,
     log_every: int = 10,
     amp: bool | None = None,
+    val_layouts: list | None = None,
+    val_every: int = 50,
+    checkpoint=None,
+    checkpoint_every: int = 50,
 ) -> list:
     """Algorithm 6: minimise Eq. 7.4 over batches of `Layout`s drawn by `sample_fn(random.Random)`.
     `amp`: bfloat16 autocast for the forward pass (weights and optimiser stay fp32); `None` turns it on where the
-    device has native bf16 (a GPU with bf16, a CPU with AVX512-BF16/AMX — 2.2× faster per step on this machine's)."""
+    device has native bf16 (a GPU with bf16, a CPU with AVX512-BF16/AMX — 2.2× faster per step on this machine's).
+    `val_layouts`: held-out layouts whose mean Eq. 7.4 loss is logged as `val_loss` every `val_every` steps and at the
+    end (to see when it flattens). `checkpoint`: a file path; the adapters, optimiser, schedule, random states and
+    history are saved there atomically every `checkpoint_every` steps, and a run that finds it resumes from it — an
+    interrupted run ends bit-identical to an uninterrupted one."""
     import random, contextlib
+    from pathlib import Path
     from tqdm.auto import tqdm
 
     check_positive("steps", steps)
     check_positive("batch_size", batch_size)
+    check_positive("val_every", val_every)
+    check_positive("checkpoint_every", checkpoint_every)
+    if val_layouts is not None and not len(val_layouts):
+        raise ValueError("val_layouts must hold at least one layout (or be None)")
     dev = ccm.comp_embed.device
     amp = _bf16_ok(dev) if amp is None else amp
     autocast = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
@@ -547,10 +560,34 @@ def train_ccm(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / w if s < w else 0.5 * (1 + math.cos(math.pi * (s - w) / max(1, steps - w)))
     )
+    hist, start = [], 0
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is not None and ckpt.exists():
+        st = torch.load(ckpt, weights_only=False)
+        if st["steps"] != steps or len(st["params"]) != len(params):
+            raise ValueError(f"checkpoint {ckpt} belongs to another run ({st['steps']} steps): remove it or pass another")
+        with torch.no_grad():
+            for p_, v in zip(params, st["params"]):
+                p_.copy_(v)
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        rng.setstate(st["rng"])
+        torch.set_rng_state(st["torch_rng"])
+        hist, start = st["history"], st["step"]
+
+    def val_loss():
+        ccm.model.eval()
+        with torch.no_grad(), autocast():
+            tot = sum(
+                float(ccm.loss(val_layouts[i : i + batch_size])) * len(val_layouts[i : i + batch_size])
+                for i in range(0, len(val_layouts), batch_size)
+            )
+        ccm.model.train()
+        return tot / len(val_layouts)
+
     ccm.model.train()
-    hist = []
-    bar = tqdm(range(steps), desc=f"CCM-{ccm.mode} training", disable=not progress)
-    t0 = time.perf_counter()
+    bar = tqdm(range(start, steps), desc=f"CCM-{ccm.mode} training", disable=not progress)
+    t0 = time.perf_counter() - (hist[-1]["seconds"] if hist else 0.0)
     try:
         for s in bar:
             batch = [sample_fn(rng) for _ in range(batch_size)]
@@ -561,9 +598,26 @@ def train_ccm(
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
-            if s % log_every == 0 or s == steps - 1:
-                hist.append(dict(step=s + 1, loss=float(loss.detach()), seconds=time.perf_counter() - t0))
-                bar.set_postfix(loss=f"{hist[-1]['loss']:.3f}")
+            last = s == steps - 1
+            if s % log_every == 0 or last or (val_layouts is not None and (s + 1) % val_every == 0):
+                row = dict(step=s + 1, loss=float(loss.detach()), seconds=time.perf_counter() - t0)
+                if val_layouts is not None and ((s + 1) % val_every == 0 or last):
+                    row["val_loss"] = val_loss()
+                hist.append(row)
+                shown = {k: f"{row[k]:.3f}" for k in ("loss", "val_loss") if k in row}
+                bar.set_postfix(**shown)
+            if ckpt is not None and ((s + 1) % checkpoint_every == 0 or last):
+                state = dict(
+                    steps=steps,
+                    step=s + 1,
+                    params=[p_.detach().clone() for p_ in params],
+                    opt=opt.state_dict(),
+                    sched=sched.state_dict(),
+                    rng=rng.getstate(),
+                    torch_rng=torch.get_rng_state(),
+                    history=hist,
+                )
+                atomic_torch_save(state, ckpt)
     finally:
         ccm.model.eval()
     return hist
