@@ -565,7 +565,9 @@ def train_ccm(
     if ckpt is not None and ckpt.exists():
         st = torch.load(ckpt, weights_only=False)
         if st["steps"] != steps or len(st["params"]) != len(params):
-            raise ValueError(f"checkpoint {ckpt} belongs to another run ({st['steps']} steps): remove it or pass another")
+            raise ValueError(
+                f"checkpoint {ckpt} belongs to another run ({st['steps']} steps): remove it or pass another"
+            )
         with torch.no_grad():
             for p_, v in zip(params, st["params"]):
                 p_.copy_(v)
